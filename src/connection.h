@@ -1,0 +1,74 @@
+#pragma once
+// One client connection on one worker loop: socket, query buffer (the RESP parser), reply buffer.
+//
+// Replies leave strictly in request order: every command of a read is dispatched in order and its
+// reply appended to out_; one write per read batch carries them all (natural pipelining).
+// Ownership: the Worker owns every Connection of its loop; a Connection deletes itself in the
+// uv_close callback and unregisters from the ClientRegistry first. Not thread-safe: everything
+// here runs on the owning worker's loop thread (other threads only set client_.kill_requested).
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "client_state.h"
+#include "resp/parser.h"
+#include "resp/writer.h"
+
+namespace ringkv {
+
+class Worker;
+
+class Connection {
+ public:
+  explicit Connection(Worker* worker);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uv_tcp_t* handle() { return &handle_; }
+  ClientState& client() { return client_; }
+
+  // Called once after uv_accept succeeded: registers the client and starts reading.
+  void Start();
+  // Sends `error_line` (a complete "-ERR ...\r\n") and closes once it is written.
+  void RejectAndClose(std::string_view error_line);
+  // Closes now, dropping unsent output. Idempotent.
+  void Close();
+  bool closing() const { return closing_; }
+  // Cron (once a second): idle timeout, output-buffer soft limit, kill requests.
+  void Cron(int64_t now_ms);
+  // Intrusive list of the worker's connections.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* h);
+
+  void ProcessInput();
+  void Flush();
+  // Enforces client-output-buffer-limit (and the pre-AUTH cap). Returns false if it closed.
+  bool CheckOutputLimits(int64_t now_ms);
+  size_t PendingOutput() const { return out_.size() + inflight_.size(); }
+
+  Worker* worker_;
+  uv_tcp_t handle_;
+  uv_write_t write_req_;
+  resp::Parser parser_;
+  std::vector<std::string_view> argv_;
+  std::string out_;       // replies not yet handed to the kernel
+  std::string inflight_;  // bytes owned by the uv_write in flight
+  resp::ReplyWriter writer_;
+  ClientState client_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_after_write_ = false;
+  bool registered_ = false;
+  int64_t soft_limit_since_ms_ = 0;
+};
+
+}  // namespace ringkv

@@ -1,0 +1,88 @@
+#pragma once
+// Process-wide state shared by every worker thread and every command handler. Built by Server
+// (server.h) or by a test harness; outlives every connection. Thread-safe as noted per member.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "client_state.h"
+#include "command_table.h"
+#include "config.h"
+#include "key_locks.h"
+#include "storage/storage.h"
+#include "version.h"
+
+namespace ringkv {
+
+// All live clients of the process, for CLIENT LIST / KILL / INFO clients. Thread-safe.
+class ClientRegistry {
+ public:
+  // `wake` is called (from any thread) after kill_requested is set on one of the worker's
+  // clients, so that worker can close it on its own thread.
+  void Add(ClientState* c, std::function<void()> wake);
+  void Remove(ClientState* c);
+  size_t Count() const;
+  // Calls fn for each client under the registry lock (fn must not call back into the registry).
+  void ForEach(const std::function<void(ClientState&)>& fn) const;
+  // Sets kill_requested on every client for which pred is true and wakes its worker.
+  // Returns how many were marked.
+  size_t Kill(const std::function<bool(ClientState&)>& pred);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::pair<ClientState*, std::function<void()>>> clients_;  // by id
+};
+
+struct ServerStats {
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> commands_processed{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+  std::atomic<uint64_t> expired_keys{0};
+  std::atomic<uint64_t> total_error_replies{0};
+  std::atomic<uint64_t> unexpected_error_replies{0};
+  std::atomic<uint64_t> blocked_clients{0};
+};
+
+struct ServerState {
+  Config* config = nullptr;
+  storage::Storage* storage = nullptr;
+  const CommandTable* table = nullptr;
+  KeyLocks locks;
+  ClientRegistry clients;
+  ServerStats stats;
+  std::atomic<uint64_t> next_client_id{1};
+  std::atomic<int64_t> connected_clients{0};
+  int64_t start_time_ms = 0;
+  std::atomic<int64_t> last_save_unix{0};
+  std::atomic<uint64_t> changes_since_save{0};
+  int listen_port = 0;       // actual port (after binding port 0)
+  int worker_threads = 1;
+  std::string executable;    // absolute path of the binary, for INFO
+  std::string run_id;        // 40 hex chars, fixed per process
+  // SHUTDOWN: asks the process to stop (set by Server; nullptr in tests). Thread-safe.
+  std::function<void()> request_shutdown;
+};
+
+// Passed to every handler. Lives for one command.
+struct CommandContext {
+  ServerState& server;
+  ClientState& client;
+  const CommandSpec* cmd;  // the entry being executed (the subcommand's entry for containers)
+  uint64_t now_ms;         // wall clock at command start; use it for TTL arithmetic
+
+  storage::Storage& storage() { return *server.storage; }
+  KeyLocks& locks() { return server.locks; }
+  Config& config() { return *server.config; }
+};
+
+}  // namespace ringkv
