@@ -62,12 +62,12 @@ struct ScanItem {
 enum class SyncMode { kAlways, kEverySec, kNo };  // appendfsync
 
 struct StorageStats {
-  uint64_t disk_bytes = 0;          // live SST + WAL bytes on disk
-  uint64_t estimated_keys = 0;      // RocksDB's estimate, includes expired not yet compacted
+  uint64_t disk_bytes = 0;      // live SST + WAL bytes on disk
+  uint64_t estimated_keys = 0;  // RocksDB's estimate, includes expired not yet compacted
   uint64_t memtable_bytes = 0;
   uint64_t block_cache_bytes = 0;
   uint64_t expired_compactions = 0;  // compactions started by the dead-data trigger
-  std::string engine_info;          // free text for INFO (version, etc.)
+  std::string engine_info;           // free text for INFO (version, etc.)
 };
 
 // Milliseconds since the unix epoch. Tests may install their own clock (see SetClockForTest).
@@ -94,7 +94,9 @@ class Storage {
   // the group of keys that share the last ring position (so {tag} groups never split and a cursor
   // always moves forward). Appends live keys to *out. *next_cursor = the ring position to continue
   // at, or 0 when the end of the keyspace was reached. `end` (exclusive, 0 = none) stops the walk
-  // at that ring position: a cluster node scans only its own ranges.
+  // at that ring position: a cluster node scans only its own ranges. 0 is never a continuation
+  // cursor (entries at position 0 sort first and are finished by the first call), so a returned
+  // 0 always means "done".
   virtual Status Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* out,
                       uint64_t* next_cursor, uint64_t end = 0) = 0;
   // Number of live keys (walks the keyspace: O(N)).

@@ -1,0 +1,540 @@
+// RocksStorage: Storage on one RocksDB column family.
+//
+// Layout and reads: keys and values use key_codec.h, so a ring range is a contiguous key range
+// and SCAN is an iterator walk (the shared ScanWalk) from a seek to the cursor's 8-byte prefix,
+// bounded by iterate_upper_bound at `end`. Point lookups are the hot path: a bloom filter per
+// SST, a hash index inside data blocks, an LRU block cache, PinnableSlice reads.
+//
+// Background threads (both owned here, both stopped by the destructor under bg_mu_/bg_cv_):
+// - sync thread: in kEverySec mode, SyncWAL() once a second when an unsynced write happened.
+//   It never compacts, so a long compaction cannot delay the once-a-second sync.
+// - maintenance thread: every ttl_check_seconds runs the dead-data trigger (see rocks_storage.h)
+//   and, when DeleteAll asks for it, compacts the whole keyspace. Its compactions are manual
+//   ones, so DisableManualCompaction() in the destructor aborts them promptly.
+//
+// RocksDB reports failures through rocksdb::Status (it does not throw); FromRocks maps them to
+// our Status. The background threads catch everything, since an exception there would end the
+// process.
+
+#include "storage/rocks_storage.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
+#include <rocksdb/version.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "storage/key_codec.h"
+#include "storage/ttl_filter.h"
+
+namespace ringkv::storage {
+namespace {
+
+constexpr uint64_t kPeriodicCompactionSeconds = 24 * 3600;
+constexpr double kDeadFractionTrigger = 0.5;
+// CompactOnDeletionCollector: a file is marked for compaction when any window of this many
+// entries holds at least kDeletionTrigger deletions.
+constexpr size_t kDeletionWindow = 128 * 1024;
+constexpr size_t kDeletionTrigger = 64 * 1024;
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound();
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(s.ToString());
+  return Status::IOError(s.ToString());
+}
+
+std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// LZ4 if this librocksdb has it, else Snappy, else none.
+rocksdb::CompressionType PickCompression() {
+  std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  auto has = [&](rocksdb::CompressionType t) {
+    return std::find(supported.begin(), supported.end(), t) != supported.end();
+  };
+  if (has(rocksdb::kLZ4Compression)) return rocksdb::kLZ4Compression;
+  if (has(rocksdb::kSnappyCompression)) return rocksdb::kSnappyCompression;
+  return rocksdb::kNoCompression;
+}
+
+const char* CompressionName(rocksdb::CompressionType t) {
+  switch (t) {
+    case rocksdb::kLZ4Compression:
+      return "lz4";
+    case rocksdb::kSnappyCompression:
+      return "snappy";
+    default:
+      return "none";
+  }
+}
+
+// ScanWalk's cursor over a rocksdb::Iterator.
+class IterCursor {
+ public:
+  explicit IterCursor(rocksdb::Iterator* it) : it_(it) {}
+  bool Valid() const { return it_->Valid(); }
+  std::string_view key() const { return View(it_->key()); }
+  std::string_view value() const { return View(it_->value()); }
+  void Next() { it_->Next(); }
+  Status status() const { return FromRocks(it_->status()); }
+
+ private:
+  rocksdb::Iterator* it_;
+};
+
+class RocksStorage final : public Storage {
+ public:
+  RocksStorage(const RocksOptions& opts, std::unique_ptr<rocksdb::DB> db,
+               std::shared_ptr<rocksdb::Cache> cache,
+               std::shared_ptr<rocksdb::Statistics> statistics,
+               rocksdb::CompressionType compression)
+      : opts_(opts),
+        db_(std::move(db)),
+        cache_(std::move(cache)),
+        statistics_(std::move(statistics)),
+        compression_(compression),
+        sync_mode_(opts.sync) {
+    sync_thread_ = std::thread([this] { SyncLoop(); });
+    maintenance_thread_ = std::thread([this] { MaintenanceLoop(); });
+  }
+
+  ~RocksStorage() override {
+    {
+      std::lock_guard<std::mutex> lock(bg_mu_);
+      stopping_ = true;
+    }
+    bg_cv_.notify_all();
+    db_->DisableManualCompaction();  // a trigger compaction in progress returns Incomplete
+    sync_thread_.join();
+    maintenance_thread_.join();
+    // Whatever the mode, leave nothing unsynced behind a clean shutdown.
+    (void)db_->FlushWAL(/*sync=*/true);
+    (void)db_->Close();
+  }
+
+  // ---- point operations ----
+
+  Status Get(std::string_view key, Entry* out) override {
+    rocksdb::PinnableSlice value;
+    Status s = ReadStored(key, &value);
+    if (!s.ok()) return s;
+    std::string_view payload;
+    s = DecodeValue(View(value), &out->expire_at_ms, &out->type, &payload);
+    if (!s.ok()) return s;
+    if (IsExpired(out->expire_at_ms, NowMs())) return Status::NotFound();
+    out->payload.assign(payload.data(), payload.size());
+    return Status::OK();
+  }
+
+  Status Exists(std::string_view key, Entry* meta_only) override {
+    rocksdb::PinnableSlice value;
+    Status s = ReadStored(key, &value);
+    if (!s.ok()) return s;
+    s = DecodeValue(View(value), &meta_only->expire_at_ms, &meta_only->type, nullptr);
+    if (!s.ok()) return s;
+    if (IsExpired(meta_only->expire_at_ms, NowMs())) return Status::NotFound();
+    return Status::OK();
+  }
+
+  Status Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
+             ValueType type) override {
+    std::string stored = EncodeKey(key);
+    std::string value = EncodeValue(expire_at_ms, type, payload);
+    return FromRocks(db_->Put(WriteOpts(), stored, value));
+  }
+
+  Status Delete(std::string_view key) override {
+    return FromRocks(db_->Delete(WriteOpts(), EncodeKey(key)));
+  }
+
+  Status Write(const WriteBatch& batch) override {
+    if (batch.empty()) return Status::OK();
+    rocksdb::WriteBatch wb;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      rocksdb::Status s = op.is_delete ? wb.Delete(EncodeKey(op.key))
+                                       : wb.Put(EncodeKey(op.key),
+                                                EncodeValue(op.expire_at_ms, op.type, op.payload));
+      if (!s.ok()) return FromRocks(s);
+    }
+    return FromRocks(db_->Write(WriteOpts(), &wb));
+  }
+
+  // ---- walks ----
+
+  Status Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* out, uint64_t* next_cursor,
+              uint64_t end) override {
+    if (end != 0 && end <= cursor) {  // empty range
+      *next_cursor = 0;
+      return Status::OK();
+    }
+    rocksdb::ReadOptions ro;
+    std::string upper = EncodePrefix(end);
+    rocksdb::Slice upper_slice(upper);  // must outlive the iterator
+    if (end != 0) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    it->Seek(EncodePrefix(cursor));
+    IterCursor walk(it.get());
+    return ScanWalk(walk, count, NowMs(), out, next_cursor);
+  }
+
+  Status CountKeys(uint64_t* keys, uint64_t* keys_with_expiry) override {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;  // a full walk would evict the point-lookup working set
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    uint64_t now = NowMs(), live = 0, with_expiry = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      uint64_t expire_at_ms;
+      ValueType type;
+      Status s = DecodeValue(View(it->value()), &expire_at_ms, &type, nullptr);
+      if (!s.ok()) return s;
+      if (IsExpired(expire_at_ms, now)) continue;
+      ++live;
+      if (expire_at_ms != 0) ++with_expiry;
+    }
+    Status s = FromRocks(it->status());
+    if (!s.ok()) return s;
+    *keys = live;
+    *keys_with_expiry = with_expiry;
+    return Status::OK();
+  }
+
+  // One batch: a range deletion over every prefix below 2^64-1, plus point deletions for keys at
+  // exactly 2^64-1 (no finite end key lies above all of those). Then the space is reclaimed by a
+  // background compaction.
+  Status DeleteAll() override {
+    const std::string last_prefix = EncodePrefix(std::numeric_limits<uint64_t>::max());
+    rocksdb::WriteBatch wb;
+    rocksdb::Status rs = wb.DeleteRange(rocksdb::Slice(), last_prefix);
+    if (!rs.ok()) return FromRocks(rs);
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek(last_prefix); it->Valid(); it->Next()) {
+        rs = wb.Delete(it->key());
+        if (!rs.ok()) return FromRocks(rs);
+      }
+      if (!it->status().ok()) return FromRocks(it->status());
+    }
+    Status s = FromRocks(db_->Write(WriteOpts(), &wb));
+    if (!s.ok()) return s;
+    {
+      std::lock_guard<std::mutex> lock(bg_mu_);
+      compact_all_requested_ = true;
+    }
+    bg_cv_.notify_all();
+    return Status::OK();
+  }
+
+  Status Flush() override {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    return FromRocks(db_->Flush(fo));
+  }
+
+  void SetSyncMode(SyncMode mode) override {
+    SyncMode old = sync_mode_.exchange(mode);
+    // Leaving everysec: sync what it had not synced yet, so the switch loses nothing.
+    if (old == SyncMode::kEverySec && mode != SyncMode::kEverySec && unsynced_.exchange(false)) {
+      RecordBackgroundError(db_->SyncWAL());
+    }
+  }
+
+  StorageStats Stats() override {
+    StorageStats stats;
+    uint64_t v = 0;
+    if (db_->GetIntProperty("rocksdb.live-sst-files-size", &v)) stats.disk_bytes = v;
+    stats.disk_bytes += WalBytes();
+    if (db_->GetIntProperty("rocksdb.estimate-num-keys", &v)) stats.estimated_keys = v;
+    if (db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &v)) stats.memtable_bytes = v;
+    stats.block_cache_bytes = cache_ ? cache_->GetUsage() : 0;
+    stats.expired_compactions = expired_compactions_.load();
+    stats.engine_info = "rocksdb " + std::to_string(ROCKSDB_MAJOR) + "." +
+                        std::to_string(ROCKSDB_MINOR) + "." + std::to_string(ROCKSDB_PATCH) +
+                        " compression=" + CompressionName(compression_);
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    if (!last_bg_error_.empty()) stats.engine_info += " last_background_error=" + last_bg_error_;
+    return stats;
+  }
+
+  // ---- test hooks ----
+
+  uint64_t RawEntryCount() {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    uint64_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    return n;
+  }
+
+  uint64_t SstValueCount() {
+    rocksdb::TablePropertiesCollection props;
+    if (!db_->GetPropertiesOfAllTables(&props).ok()) return 0;
+    uint64_t n = 0;
+    for (const auto& [name, p] : props) {
+      n += p->num_entries - p->num_deletions - p->num_merge_operands;
+    }
+    return n;
+  }
+
+  uint64_t WalSyncCount() { return statistics_->getTickerCount(rocksdb::WAL_FILE_SYNCED); }
+
+  Status CompactAll() {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    return FromRocks(db_->CompactRange(co, nullptr, nullptr));
+  }
+
+ private:
+  Status ReadStored(std::string_view key, rocksdb::PinnableSlice* value) {
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), EncodeKey(key), value);
+    return FromRocks(s);
+  }
+
+  rocksdb::WriteOptions WriteOpts() {
+    rocksdb::WriteOptions wo;
+    SyncMode mode = sync_mode_.load();
+    wo.sync = mode == SyncMode::kAlways;
+    if (mode == SyncMode::kEverySec) unsynced_.store(true);
+    return wo;
+  }
+
+  // WAL files (<number>.log) in the database directory; errors count as 0 bytes.
+  uint64_t WalBytes() {
+    uint64_t total = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(opts_.path, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      if (it->path().extension() != ".log") continue;
+      std::error_code size_ec;
+      uintmax_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+    return total;
+  }
+
+  void RecordBackgroundError(const rocksdb::Status& s) {
+    if (s.ok()) return;
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    last_bg_error_ = s.ToString();
+  }
+
+  // ---- background threads ----
+
+  void SyncLoop() {
+    std::unique_lock<std::mutex> lock(bg_mu_);
+    while (!stopping_) {
+      bg_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+      if (stopping_) break;
+      if (sync_mode_.load() != SyncMode::kEverySec || !unsynced_.exchange(false)) continue;
+      lock.unlock();
+      rocksdb::Status s = db_->SyncWAL();
+      if (!s.ok()) unsynced_.store(true);  // retry next second
+      RecordBackgroundError(s);
+      lock.lock();
+    }
+  }
+
+  void MaintenanceLoop() {
+    using Clock = std::chrono::steady_clock;
+    const bool trigger_enabled = opts_.ttl_check_seconds > 0;
+    Clock::time_point next_check = Clock::now() + std::chrono::seconds(opts_.ttl_check_seconds);
+    std::unique_lock<std::mutex> lock(bg_mu_);
+    while (!stopping_) {
+      auto woken = [this] { return stopping_ || compact_all_requested_; };
+      if (trigger_enabled) {
+        bg_cv_.wait_until(lock, next_check, woken);
+      } else {
+        bg_cv_.wait(lock, woken);
+      }
+      if (stopping_) break;
+      bool compact_all = std::exchange(compact_all_requested_, false);
+      bool check = trigger_enabled && Clock::now() >= next_check;
+      lock.unlock();
+      try {
+        if (compact_all) {
+          rocksdb::CompactRangeOptions co;
+          co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+          rocksdb::Status s = db_->CompactRange(co, nullptr, nullptr);
+          if (!s.IsIncomplete()) RecordBackgroundError(s);  // Incomplete: shutting down
+        }
+        if (check) CompactDeadFiles();
+      } catch (...) {  // bad_alloc: skip this round
+      }
+      lock.lock();
+      if (check) next_check = Clock::now() + std::chrono::seconds(opts_.ttl_check_seconds);
+    }
+  }
+
+  // The dead-data trigger: compacts the key ranges of files estimated >= 50% expired.
+  // Runs on the maintenance thread only (it alone touches tried_files_).
+  void CompactDeadFiles() {
+    rocksdb::TablePropertiesCollection props;
+    rocksdb::Status s = db_->GetPropertiesOfAllTables(&props);
+    if (!s.ok()) return RecordBackgroundError(s);
+    std::map<std::string, const rocksdb::TableProperties*> by_file;  // "000012.sst" -> props
+    for (const auto& [path, p] : props) {
+      by_file[std::filesystem::path(path).filename().string()] = p.get();
+    }
+
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db_->GetLiveFilesMetaData(&files);
+    const uint64_t now = NowMs();
+    std::set<std::string> live;
+    std::vector<std::pair<std::string, std::string>> ranges;  // [smallest, largest] user keys
+    for (const rocksdb::LiveFileMetaData& f : files) {
+      live.insert(f.relative_filename);
+      if (f.being_compacted || tried_files_.count(f.relative_filename) != 0) continue;
+      auto it = by_file.find(f.relative_filename);
+      if (it == by_file.end()) continue;
+      if (EstimateExpiredFraction(*it->second, now) < kDeadFractionTrigger) continue;
+      ranges.emplace_back(f.smallestkey, f.largestkey);
+      // A file that survives the compaction of its own range (e.g. a snapshot pins it) is not
+      // retried every round.
+      tried_files_.insert(f.relative_filename);
+    }
+    // Forget files that are gone.
+    for (auto it = tried_files_.begin(); it != tried_files_.end();) {
+      it = live.count(*it) ? std::next(it) : tried_files_.erase(it);
+    }
+    if (ranges.empty()) return;
+
+    // Merge overlapping ranges so each key range is compacted once.
+    std::sort(ranges.begin(), ranges.end());
+    std::vector<std::pair<std::string, std::string>> merged;
+    for (auto& r : ranges) {
+      if (!merged.empty() && r.first <= merged.back().second) {
+        merged.back().second = std::max(merged.back().second, r.second);
+      } else {
+        merged.push_back(std::move(r));
+      }
+    }
+    for (const auto& [smallest, largest] : merged) {
+      {
+        std::lock_guard<std::mutex> lock(bg_mu_);
+        if (stopping_) return;
+      }
+      rocksdb::CompactRangeOptions co;
+      co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+      rocksdb::Slice begin(smallest), end(largest);
+      expired_compactions_.fetch_add(1);  // counts compactions started (StorageStats)
+      s = db_->CompactRange(co, &begin, &end);
+      if (!s.ok() && !s.IsIncomplete()) RecordBackgroundError(s);  // Incomplete: shutting down
+    }
+  }
+
+  const RocksOptions opts_;
+  const std::unique_ptr<rocksdb::DB> db_;
+  const std::shared_ptr<rocksdb::Cache> cache_;
+  const std::shared_ptr<rocksdb::Statistics> statistics_;
+  const rocksdb::CompressionType compression_;
+
+  std::atomic<SyncMode> sync_mode_;
+  std::atomic<bool> unsynced_{false};  // a kEverySec write happened since the last SyncWAL
+  std::atomic<uint64_t> expired_compactions_{0};
+  std::set<std::string> tried_files_;  // maintenance thread only
+
+  // bg_mu_ guards the fields below; bg_cv_ wakes the background threads.
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stopping_ = false;
+  bool compact_all_requested_ = false;
+  std::string last_bg_error_;
+  std::thread sync_thread_;
+  std::thread maintenance_thread_;
+};
+
+RocksStorage* AsRocks(Storage* storage) { return dynamic_cast<RocksStorage*>(storage); }
+
+}  // namespace
+
+Status OpenRocksStorage(const RocksOptions& opts, std::unique_ptr<Storage>* out) {
+  if (opts.path.empty()) return Status::InvalidArgument("rocksdb path is empty");
+  try {
+    if (opts.create_if_missing) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts.path, ec);
+      if (ec) return Status::IOError("cannot create " + opts.path + ": " + ec.message());
+    }
+
+    rocksdb::Options o;
+    o.create_if_missing = opts.create_if_missing;
+    o.IncreaseParallelism(2);
+    o.compaction_style = rocksdb::kCompactionStyleLevel;
+    o.level_compaction_dynamic_level_bytes = true;
+    o.write_buffer_size = opts.write_buffer_bytes;
+    // A whole-key bloom filter in the memtable too: misses skip the memtable search.
+    o.memtable_prefix_bloom_size_ratio = 0.02;
+    o.memtable_whole_key_filtering = true;
+    const rocksdb::CompressionType compression = PickCompression();
+    o.compression = compression;
+    o.optimize_filters_for_hits = false;
+    o.periodic_compaction_seconds = kPeriodicCompactionSeconds;
+    o.keep_log_file_num = 5;  // info LOG files
+    o.compaction_filter_factory = std::make_shared<TtlCompactionFilterFactory>();
+    o.table_properties_collector_factories.push_back(
+        std::make_shared<TtlPropertiesCollectorFactory>());
+    o.table_properties_collector_factories.push_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
+    std::shared_ptr<rocksdb::Statistics> statistics = rocksdb::CreateDBStatistics();
+    statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+    o.statistics = statistics;
+
+    rocksdb::BlockBasedTableOptions t;
+    std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+    t.block_cache = cache;
+    if (opts.bloom_bits_per_key > 0) {
+      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(opts.bloom_bits_per_key, false));
+    }
+    t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(o, opts.path, &raw);
+    if (!s.ok()) return FromRocks(s);
+    *out = std::make_unique<RocksStorage>(opts, std::unique_ptr<rocksdb::DB>(raw), std::move(cache),
+                                          std::move(statistics), compression);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return Status::IOError(std::string("opening rocksdb: ") + e.what());
+  }
+}
+
+uint64_t RawEntryCountForTest(Storage* storage) {
+  RocksStorage* rocks = AsRocks(storage);
+  return rocks ? rocks->RawEntryCount() : 0;
+}
+
+uint64_t SstValueCountForTest(Storage* storage) {
+  RocksStorage* rocks = AsRocks(storage);
+  return rocks ? rocks->SstValueCount() : 0;
+}
+
+uint64_t WalSyncCountForTest(Storage* storage) {
+  RocksStorage* rocks = AsRocks(storage);
+  return rocks ? rocks->WalSyncCount() : 0;
+}
+
+Status CompactAllForTest(Storage* storage) {
+  RocksStorage* rocks = AsRocks(storage);
+  return rocks ? rocks->CompactAll() : Status::InvalidArgument("not a RocksStorage");
+}
+
+}  // namespace ringkv::storage

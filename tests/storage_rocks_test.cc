@@ -1,0 +1,332 @@
+// RocksStorage-only tests: persistence across reopen, TTL data leaving the disk (flush filter,
+// compaction filter, and the dead-data trigger with no manual compaction), appendfsync modes,
+// DeleteAll reclaiming space, corruption reporting. Results are checked against RocksDB itself
+// where it matters (a plain rocksdb::DB opened on the same directory).
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "storage/key_codec.h"
+#include "storage/rocks_storage.h"
+#include "storage/storage.h"
+
+namespace ringkv::storage {
+namespace {
+
+constexpr uint64_t kStartMs = 1'700'000'000'000;
+std::atomic<uint64_t> g_fake_now{kStartMs};
+uint64_t FakeNow() { return g_fake_now.load(); }
+
+// Incompressible payload so disk sizes move visibly under LZ4/Snappy.
+std::string RandomPayload(std::mt19937_64& rng, size_t n) {
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// Polls `pred` every 50 ms for up to `seconds`.
+template <typename Pred>
+bool WaitFor(Pred pred, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+class RocksStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_fake_now = kStartMs;
+    SetClockForTest(&FakeNow);
+    char tmpl[] = "/tmp/ringkv_rocks_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    opts_.path = dir_ + "/db";
+    opts_.block_cache_bytes = 8 << 20;
+    opts_.write_buffer_bytes = 8 << 20;
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+    SetClockForTest(nullptr);
+  }
+
+  void Open() {
+    db_.reset();
+    Status s = OpenRocksStorage(opts_, &db_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void MustPut(std::string_view key, std::string_view payload, uint64_t expire_at_ms = 0) {
+    Status s = db_->Put(key, payload, expire_at_ms);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void MustFlush() {
+    Status s = db_->Flush();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::string GetOrMissing(std::string_view key) {
+    Entry e;
+    Status s = db_->Get(key, &e);
+    if (s.IsNotFound()) return "<notfound>";
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return e.payload;
+  }
+  // Entries a plain RocksDB (no ringkv plug-ins) sees in the directory. Closes db_ first.
+  uint64_t CountWithPlainRocksDb() {
+    db_.reset();
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::OpenForReadOnly(rocksdb::Options(), opts_.path, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (!s.ok()) return ~0ull;
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    uint64_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    EXPECT_TRUE(it->status().ok());
+    return n;
+  }
+
+  std::string dir_;
+  RocksOptions opts_;
+  std::unique_ptr<Storage> db_;
+};
+
+TEST_F(RocksStorageTest, RestartKeepsData) {
+  Open();
+  MustPut("plain", "v1");
+  MustPut("ttl", "v2", kStartMs + 60000);
+  MustPut(std::string("bin\0key", 7), std::string("\0\1\2", 3));
+  MustPut("deleted", "x");
+  ASSERT_TRUE(db_->Delete("deleted").ok());
+  MustFlush();
+  MustPut("after-flush", "in WAL only");  // recovered from the WAL
+  Open();
+  EXPECT_EQ(GetOrMissing("plain"), "v1");
+  EXPECT_EQ(GetOrMissing(std::string("bin\0key", 7)), std::string("\0\1\2", 3));
+  EXPECT_EQ(GetOrMissing("deleted"), "<notfound>");
+  EXPECT_EQ(GetOrMissing("after-flush"), "in WAL only");
+  Entry e;
+  ASSERT_TRUE(db_->Get("ttl", &e).ok());
+  EXPECT_EQ(e.expire_at_ms, kStartMs + 60000);
+  uint64_t keys = 0, with_expiry = 0;
+  ASSERT_TRUE(db_->CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 4u);
+  EXPECT_EQ(with_expiry, 1u);
+}
+
+TEST_F(RocksStorageTest, OpenErrorsAreStatuses) {
+  std::unique_ptr<Storage> out;
+  RocksOptions bad;
+  EXPECT_EQ(OpenRocksStorage(bad, &out).code(), Code::kInvalidArgument);
+  bad.path = dir_ + "/missing";
+  bad.create_if_missing = false;
+  Status s = OpenRocksStorage(bad, &out);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("does not exist"), std::string::npos) << s.message();
+  EXPECT_EQ(out, nullptr);
+}
+
+TEST_F(RocksStorageTest, FlushDropsAlreadyExpiredValues) {
+  Open();
+  for (int i = 0; i < 1000; ++i) MustPut("e" + std::to_string(i), "v", kStartMs + 1000);
+  for (int i = 0; i < 10; ++i) MustPut("p" + std::to_string(i), "v");
+  g_fake_now = kStartMs + 1000;
+  MustFlush();
+  EXPECT_EQ(SstValueCountForTest(db_.get()), 10u);
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 10u);
+  EXPECT_EQ(CountWithPlainRocksDb(), 10u);
+}
+
+TEST_F(RocksStorageTest, CompactionFilterRemovesExpiredValuesFromDisk) {
+  Open();
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 4000; ++i) {
+    MustPut("e" + std::to_string(i), RandomPayload(rng, 200), kStartMs + 1000);
+  }
+  for (int i = 0; i < 100; ++i) MustPut("p" + std::to_string(i), RandomPayload(rng, 200));
+  MustFlush();  // nothing expired yet: all of it reaches the SST
+  EXPECT_EQ(SstValueCountForTest(db_.get()), 4100u);
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 4100u);
+  const uint64_t disk_before = db_->Stats().disk_bytes;
+  EXPECT_GT(disk_before, 4000u * 200);
+
+  g_fake_now = kStartMs + 1001;
+  EXPECT_EQ(GetOrMissing("e1"), "<notfound>");  // reads hide them before any compaction
+  ASSERT_TRUE(CompactAllForTest(db_.get()).ok());
+  EXPECT_EQ(SstValueCountForTest(db_.get()), 100u);
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 100u);
+  const uint64_t disk_after = db_->Stats().disk_bytes;
+  EXPECT_LT(disk_after, disk_before / 10) << disk_before << " -> " << disk_after;
+  EXPECT_EQ(CountWithPlainRocksDb(), 100u);
+}
+
+TEST_F(RocksStorageTest, DeadDataTriggerCompactsExpiredFilesWithoutManualCompaction) {
+  opts_.ttl_check_seconds = 1;
+  Open();
+  std::mt19937_64 rng(2);
+  // Three SST files (below the L0 compaction trigger, so RocksDB leaves them alone), each mostly
+  // keys that expire together plus a few persistent ones.
+  for (int f = 0; f < 3; ++f) {
+    for (int i = 0; i < 2000; ++i) {
+      MustPut("f" + std::to_string(f) + ":e" + std::to_string(i), RandomPayload(rng, 100),
+              kStartMs + 5000 + i);
+    }
+    for (int i = 0; i < 10; ++i) {
+      MustPut("f" + std::to_string(f) + ":p" + std::to_string(i), "persistent");
+    }
+    MustFlush();
+  }
+  ASSERT_EQ(SstValueCountForTest(db_.get()), 6030u);
+  const uint64_t disk_before = db_->Stats().disk_bytes;
+
+  // Before the expiry, the trigger leaves the files alone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(db_->Stats().expired_compactions, 0u);
+  EXPECT_EQ(SstValueCountForTest(db_.get()), 6030u);
+
+  g_fake_now = kStartMs + 10000;  // everything with an expiry has passed it
+  EXPECT_TRUE(WaitFor([&] { return SstValueCountForTest(db_.get()) == 30u; }, 10))
+      << SstValueCountForTest(db_.get());
+  EXPECT_GT(db_->Stats().expired_compactions, 0u);  // it was the trigger that compacted
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 30u);
+  EXPECT_LT(db_->Stats().disk_bytes, disk_before / 10);
+  EXPECT_EQ(GetOrMissing("f1:p3"), "persistent");
+  EXPECT_EQ(CountWithPlainRocksDb(), 30u);
+}
+
+TEST_F(RocksStorageTest, DeadDataTriggerIgnoresFilesMostlyAlive) {
+  opts_.ttl_check_seconds = 1;
+  Open();
+  // 30% of the entries expire: below the 50% threshold.
+  for (int i = 0; i < 1000; ++i) {
+    MustPut("k" + std::to_string(i), "v", i < 300 ? kStartMs + 100 : 0);
+  }
+  MustFlush();
+  g_fake_now = kStartMs + 200;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  EXPECT_EQ(db_->Stats().expired_compactions, 0u);
+  EXPECT_EQ(SstValueCountForTest(db_.get()), 1000u);
+  uint64_t keys = 0, with_expiry = 0;
+  ASSERT_TRUE(db_->CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 700u);
+}
+
+TEST_F(RocksStorageTest, DeleteAllReclaimsDiskInTheBackground) {
+  Open();
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 3000; ++i) MustPut("d" + std::to_string(i), RandomPayload(rng, 200));
+  MustFlush();
+  const uint64_t disk_before = db_->Stats().disk_bytes;
+  ASSERT_TRUE(db_->DeleteAll().ok());
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 0u);
+  EXPECT_TRUE(WaitFor([&] { return SstValueCountForTest(db_.get()) == 0; }, 10));
+  EXPECT_LT(db_->Stats().disk_bytes, disk_before / 10);
+  MustPut("d1", "new");
+  Open();
+  EXPECT_EQ(GetOrMissing("d1"), "new");
+  EXPECT_EQ(GetOrMissing("d2"), "<notfound>");
+  EXPECT_EQ(CountWithPlainRocksDb(), 1u);
+}
+
+TEST_F(RocksStorageTest, AppendfsyncAlwaysSyncsEachWriteAndSurvivesReopen) {
+  opts_.sync = SyncMode::kAlways;
+  Open();
+  const uint64_t syncs0 = WalSyncCountForTest(db_.get());
+  for (int i = 0; i < 20; ++i) MustPut("a" + std::to_string(i), "v" + std::to_string(i));
+  WriteBatch batch;
+  batch.Put("b1", "x", 0);
+  batch.Delete("a0");
+  ASSERT_TRUE(db_->Write(batch).ok());
+  ASSERT_TRUE(db_->Delete("a1").ok());
+  // Each call returned only after its own WAL sync.
+  EXPECT_GE(WalSyncCountForTest(db_.get()), syncs0 + 22);
+  Open();
+  EXPECT_EQ(GetOrMissing("a0"), "<notfound>");
+  EXPECT_EQ(GetOrMissing("a1"), "<notfound>");
+  EXPECT_EQ(GetOrMissing("a19"), "v19");
+  EXPECT_EQ(GetOrMissing("b1"), "x");
+}
+
+TEST_F(RocksStorageTest, SetSyncModeSwitchesAtRuntime) {
+  opts_.sync = SyncMode::kNo;
+  Open();
+  const uint64_t s0 = WalSyncCountForTest(db_.get());
+  for (int i = 0; i < 10; ++i) MustPut("n" + std::to_string(i), "v");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  EXPECT_EQ(WalSyncCountForTest(db_.get()), s0);  // "no": nobody syncs
+
+  db_->SetSyncMode(SyncMode::kAlways);
+  const uint64_t s1 = WalSyncCountForTest(db_.get());
+  for (int i = 0; i < 5; ++i) MustPut("a" + std::to_string(i), "v");
+  const uint64_t s2 = WalSyncCountForTest(db_.get());
+  EXPECT_GE(s2, s1 + 5);
+
+  db_->SetSyncMode(SyncMode::kEverySec);
+  MustPut("e", "v");
+  EXPECT_EQ(WalSyncCountForTest(db_.get()), s2);  // not synced inline
+  EXPECT_TRUE(WaitFor([&] { return WalSyncCountForTest(db_.get()) > s2; }, 2.5));
+  // Idle: no further syncs when nothing was written.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const uint64_t s3 = WalSyncCountForTest(db_.get());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  EXPECT_EQ(WalSyncCountForTest(db_.get()), s3);
+
+  db_->SetSyncMode(SyncMode::kNo);
+  Open();
+  EXPECT_EQ(GetOrMissing("n9"), "v");
+  EXPECT_EQ(GetOrMissing("a4"), "v");
+  EXPECT_EQ(GetOrMissing("e"), "v");
+}
+
+TEST_F(RocksStorageTest, ShortStoredValueIsCorruption) {
+  Open();
+  MustPut("good", "v");
+  db_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), opts_.path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), EncodeKey("bad"), "short").ok());
+  }
+  Open();
+  Entry e;
+  EXPECT_EQ(db_->Get("bad", &e).code(), Code::kCorruption);
+  EXPECT_EQ(db_->Exists("bad", &e).code(), Code::kCorruption);
+  std::vector<ScanItem> items;
+  uint64_t next = 0;
+  EXPECT_EQ(db_->Scan(0, 100, &items, &next).code(), Code::kCorruption);
+  uint64_t keys, with_expiry;
+  EXPECT_EQ(db_->CountKeys(&keys, &with_expiry).code(), Code::kCorruption);
+  EXPECT_EQ(GetOrMissing("good"), "v");
+}
+
+TEST_F(RocksStorageTest, StatsReportEngineState) {
+  Open();
+  std::mt19937_64 rng(4);
+  for (int i = 0; i < 500; ++i) MustPut("s" + std::to_string(i), RandomPayload(rng, 100));
+  StorageStats before = db_->Stats();
+  EXPECT_GT(before.memtable_bytes, 500u * 100);
+  MustFlush();
+  for (int i = 0; i < 500; ++i) EXPECT_NE(GetOrMissing("s" + std::to_string(i)), "<notfound>");
+  StorageStats stats = db_->Stats();
+  EXPECT_GT(stats.disk_bytes, 500u * 100);
+  EXPECT_GE(stats.estimated_keys, 400u);
+  EXPECT_GT(stats.block_cache_bytes, 0u);
+  EXPECT_EQ(stats.expired_compactions, 0u);
+  EXPECT_EQ(stats.engine_info.rfind("rocksdb 7.8.3", 0), 0u) << stats.engine_info;
+}
+
+}  // namespace
+}  // namespace ringkv::storage
