@@ -278,7 +278,8 @@ Status CmdClientKill(CommandContext& ctx, const ArgList& args, resp::ReplyWriter
   for (size_t i = 2; i < args.size(); i += 2) {
     std::string_view opt = args[i], val = args[i + 1];
     if (EqualsIgnoreCase(opt, "id")) {
-      if (!ParseInt64(val, &id) || id <= 0) return Status::Err("client-id should be greater than 0");
+      if (!ParseInt64(val, &id) || id <= 0)
+        return Status::Err("client-id should be greater than 0");
     } else if (EqualsIgnoreCase(opt, "addr")) {
       addr = val;
     } else if (EqualsIgnoreCase(opt, "laddr")) {
@@ -368,38 +369,46 @@ void RegisterConnectionCommands(CommandTable& table) {
   const uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale;
   table.Register({"ping", -1, kCmdFast, 0, 0, 0, CmdPing, "connection",
                   "Returns the server's liveliness response.", "1.0.0", "O(1)"});
-  table.Register({"echo", 2, kCmdFast, 0, 0, 0, CmdEcho, "connection",
-                  "Returns the given string.", "1.0.0", "O(1)"});
-  table.Register({"quit", -1, kCmdAllowBusy | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast |
-                                  kCmdNoAuth,
-                  0, 0, 0, CmdQuit, "connection", "Closes the connection.", "1.0.0", "O(1)"});
-  table.Register({"select", 2, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdSelect,
-                  "connection", "Changes the selected database.", "1.0.0", "O(1)"});
+  table.Register({"echo", 2, kCmdFast, 0, 0, 0, CmdEcho, "connection", "Returns the given string.",
+                  "1.0.0", "O(1)"});
+  table.Register({"quit", -1,
+                  kCmdAllowBusy | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth, 0,
+                  0, 0, CmdQuit, "connection", "Closes the connection.", "1.0.0", "O(1)"});
+  table.Register({"select", 2, kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0, CmdSelect, "connection",
+                  "Changes the selected database.", "1.0.0", "O(1)"});
   table.Register({"auth", -2, kConn | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, CmdAuth,
                   "connection", "Authenticates the connection.", "1.0.0",
                   "O(N) where N is the number of passwords defined for the user"});
   table.Register({"hello", -1, kConn | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, CmdHello,
                   "connection", "Handshakes with the Redis server.", "6.0.0", "O(1)"});
 
-  CommandSpec client{"client", -2, 0, 0, 0, 0, nullptr, "connection",
-                     "A container for client connection commands.", "2.4.0",
+  CommandSpec client{"client",
+                     -2,
+                     0,
+                     0,
+                     0,
+                     0,
+                     nullptr,
+                     "connection",
+                     "A container for client connection commands.",
+                     "2.4.0",
                      "Depends on subcommand."};
-  client.subcommands.push_back(Sub("client|id", 2, kConn, CmdClientId,
-                                   "Returns the unique client ID of the connection."));
+  client.subcommands.push_back(
+      Sub("client|id", 2, kConn, CmdClientId, "Returns the unique client ID of the connection."));
   client.subcommands.push_back(
       Sub("client|setname", 3, kConn, CmdClientSetName, "Sets the connection name."));
   client.subcommands.push_back(
       Sub("client|getname", 2, kConn, CmdClientGetName, "Returns the name of the connection."));
+  client.subcommands.push_back(Sub("client|setinfo", 4, kConn, CmdClientSetInfo,
+                                   "Sets information specific to the client or connection."));
   client.subcommands.push_back(
-      Sub("client|setinfo", 4, kConn, CmdClientSetInfo, "Sets information specific to the client or connection."));
-  client.subcommands.push_back(Sub("client|list", -2, kConn | kCmdAdmin, CmdClientList,
-                                   "Lists open connections."));
-  client.subcommands.push_back(Sub("client|info", 2, kConn, CmdClientInfo,
-                                   "Returns information about the connection."));
+      Sub("client|list", -2, kConn | kCmdAdmin, CmdClientList, "Lists open connections."));
+  client.subcommands.push_back(
+      Sub("client|info", 2, kConn, CmdClientInfo, "Returns information about the connection."));
   client.subcommands.push_back(
       Sub("client|kill", -3, kConn | kCmdAdmin, CmdClientKill, "Terminates open connections."));
-  client.subcommands.push_back(
-      Sub("client|help", 2, kCmdLoading | kCmdStale, CmdClientHelp, "Returns helpful text about the different subcommands."));
+  client.subcommands.push_back(Sub("client|help", 2, kCmdLoading | kCmdStale, CmdClientHelp,
+                                   "Returns helpful text about the different subcommands."));
   table.Register(std::move(client));
 }
 

@@ -200,7 +200,8 @@ Status CmdCommandGetKeys(CommandContext& ctx, const ArgList& args, resp::ReplyWr
   ArgList inner(args.begin() + 2, args.end());
   const CommandSpec* spec = ctx.server.table->Lookup(inner[0]);
   if (spec == nullptr) return Status::Err("Invalid command specified");
-  if (!spec->ArityOk(inner.size())) return Status::Err("Invalid number of arguments specified for command");
+  if (!spec->ArityOk(inner.size()))
+    return Status::Err("Invalid number of arguments specified for command");
   std::vector<int> pos;
   spec->KeyPositions(inner.size(), &pos);
   if (pos.empty()) return Status::Err("The command has no key arguments");
@@ -223,7 +224,7 @@ Status CmdConfigGet(CommandContext& ctx, const ArgList& args, resp::ReplyWriter*
 }
 
 Status CmdConfigSet(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* r) {
-  if ((args.size() - 2) % 2 != 0) return Status::Err(errors::WrongArgs("config|set"));
+  if ((args.size() - 2) % 2 != 0) return Status::Err(std::string(errors::kSyntax));
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < args.size(); i += 2) {
     pairs.emplace_back(ToLower(args[i]), std::string(args[i + 1]));
@@ -576,8 +577,16 @@ CommandSpec Sub(const char* name, int arity, uint32_t flags, Handler h, std::str
 
 void RegisterServerCommands(CommandTable& table) {
   const uint32_t kLS = kCmdLoading | kCmdStale;
-  CommandSpec command{"command", -1, kLS, 0, 0, 0, CmdCommand, "server",
-                      "Returns detailed information about all commands.", "2.8.13",
+  CommandSpec command{"command",
+                      -1,
+                      kLS,
+                      0,
+                      0,
+                      0,
+                      CmdCommand,
+                      "server",
+                      "Returns detailed information about all commands.",
+                      "2.8.13",
                       "O(N) where N is the total number of Redis commands"};
   command.subcommands.push_back(Sub("command|count", 2, kLS, CmdCommandCount,
                                     "Returns a count of commands.", "2.8.13", "O(1)"));
@@ -587,23 +596,34 @@ void RegisterServerCommands(CommandTable& table) {
   command.subcommands.push_back(Sub("command|info", -2, kLS, CmdCommandInfo,
                                     "Returns information about one, multiple or all commands.",
                                     "2.8.13", "O(N) where N is the number of commands to look up"));
-  command.subcommands.push_back(Sub("command|docs", -2, kLS, CmdCommandDocs,
-                                    "Returns documentary information about one, multiple or all commands.",
-                                    "7.0.0", "O(N) where N is the number of commands to look up"));
+  command.subcommands.push_back(
+      Sub("command|docs", -2, kLS, CmdCommandDocs,
+          "Returns documentary information about one, multiple or all commands.", "7.0.0",
+          "O(N) where N is the number of commands to look up"));
   command.subcommands.push_back(Sub("command|getkeys", -3, kLS, CmdCommandGetKeys,
                                     "Extracts the key names from an arbitrary command.", "2.8.13",
                                     "O(N) where N is the number of arguments to the command"));
   table.Register(std::move(command));
 
-  CommandSpec config{"config", -2, 0, 0, 0, 0, nullptr, "server",
-                     "A container for server configuration commands.", "2.0.0",
+  CommandSpec config{"config",
+                     -2,
+                     0,
+                     0,
+                     0,
+                     0,
+                     nullptr,
+                     "server",
+                     "A container for server configuration commands.",
+                     "2.0.0",
                      "Depends on subcommand."};
-  config.subcommands.push_back(Sub("config|get", -3, kCmdAdmin | kCmdNoScript | kLS, CmdConfigGet,
-                                   "Returns the effective values of configuration parameters.",
-                                   "2.0.0", "O(N) when N is the number of configuration parameters provided"));
-  config.subcommands.push_back(Sub("config|set", -4, kCmdAdmin | kCmdNoScript | kLS, CmdConfigSet,
-                                   "Sets configuration parameters in-flight.", "2.0.0",
-                                   "O(N) when N is the number of configuration parameters provided"));
+  config.subcommands.push_back(
+      Sub("config|get", -3, kCmdAdmin | kCmdNoScript | kLS, CmdConfigGet,
+          "Returns the effective values of configuration parameters.", "2.0.0",
+          "O(N) when N is the number of configuration parameters provided"));
+  config.subcommands.push_back(
+      Sub("config|set", -4, kCmdAdmin | kCmdNoScript | kLS, CmdConfigSet,
+          "Sets configuration parameters in-flight.", "2.0.0",
+          "O(N) when N is the number of configuration parameters provided"));
   config.subcommands.push_back(Sub("config|resetstat", 2, kCmdAdmin | kCmdNoScript | kLS,
                                    CmdConfigResetStat, "Resets the server's statistics.", "2.0.0",
                                    "O(1)"));
@@ -611,8 +631,8 @@ void RegisterServerCommands(CommandTable& table) {
 
   table.Register({"info", -1, kLS, 0, 0, 0, CmdInfo, "server",
                   "Returns information and statistics about the server.", "1.0.0", "O(1)"});
-  table.Register({"time", 1, kLS | kCmdFast, 0, 0, 0, CmdTime, "server",
-                  "Returns the server time.", "2.6.0", "O(1)"});
+  table.Register({"time", 1, kLS | kCmdFast, 0, 0, 0, CmdTime, "server", "Returns the server time.",
+                  "2.6.0", "O(1)"});
   table.Register({"lastsave", 1, kLS | kCmdFast, 0, 0, 0, CmdLastSave, "server",
                   "Returns the Unix timestamp of the last successful save to disk.", "1.0.0",
                   "O(1)"});
@@ -625,7 +645,8 @@ void RegisterServerCommands(CommandTable& table) {
   table.Register({"shutdown", -1, kCmdAdmin | kCmdNoScript | kLS | kCmdNoMulti | kCmdAllowBusy, 0,
                   0, 0, CmdShutdown, "server",
                   "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-                  "1.0.0", "O(N) when saving, where N is the total number of keys in all databases"});
+                  "1.0.0",
+                  "O(N) when saving, where N is the total number of keys in all databases"});
 }
 
 }  // namespace ringkv

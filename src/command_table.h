@@ -33,11 +33,11 @@ enum CommandFlag : uint32_t {
   kCmdDenyOom = 1u << 2,
   kCmdAdmin = 1u << 3,
   kCmdNoScript = 1u << 4,
-  kCmdLoading = 1u << 5,   // "loading"
-  kCmdStale = 1u << 6,     // "stale"
+  kCmdLoading = 1u << 5,  // "loading"
+  kCmdStale = 1u << 6,    // "stale"
   kCmdFast = 1u << 7,
-  kCmdNoAuth = 1u << 8,    // allowed before AUTH
-  kCmdNoMulti = 1u << 9,   // "no_multi"
+  kCmdNoAuth = 1u << 8,   // allowed before AUTH
+  kCmdNoMulti = 1u << 9,  // "no_multi"
   kCmdAllowBusy = 1u << 10,
   kCmdKeyspace = 1u << 11,  // whole-keyspace command (DBSIZE, KEYS, SCAN, FLUSH*...)
 };
@@ -57,7 +57,7 @@ struct CommandSpec {
   int last_key = 0;   // negative counts from the end (-1 = last argument)
   int step = 0;
   Handler handler = nullptr;
-  std::string_view group;       // "string", "generic", "server", "connection"
+  std::string_view group;  // "string", "generic", "server", "connection"
   std::string_view summary;
   std::string_view since;
   std::string_view complexity;

@@ -121,8 +121,7 @@ std::string FormatOutputLimit(const OutputLimit& o) {
   // Redis prints all three classes; ringkv has only normal clients, the others are accepted
   // and reported with Redis's defaults.
   return "normal " + std::to_string(o.hard) + " " + std::to_string(o.soft) + " " +
-         std::to_string(o.soft_seconds) +
-         " slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+         std::to_string(o.soft_seconds) + " slave 268435456 67108864 60 pubsub 33554432 8388608 60";
 }
 
 const std::vector<Param>& Params() {
@@ -144,7 +143,8 @@ const std::vector<Param>& Params() {
          c.bind = a;
          return std::string();
        }},
-      {"protected-mode", true, [](Config& c) { return std::string(c.protected_mode ? "yes" : "no"); },
+      {"protected-mode", true,
+       [](Config& c) { return std::string(c.protected_mode ? "yes" : "no"); },
        [](Config& c, const std::vector<std::string>& a) {
          bool b;
          std::string err = ParseBool(a[0], &b);
@@ -176,7 +176,8 @@ const std::vector<Param>& Params() {
            std::string w;
            while (in >> w) words.push_back(w);
          }
-         if (words.empty() || words.size() % 4 != 0) return std::string("Wrong number of arguments in buffer limit configuration.");
+         if (words.empty() || words.size() % 4 != 0)
+           return std::string("Wrong number of arguments in buffer limit configuration.");
          OutputLimit normal;
          bool has_normal = false;
          for (size_t i = 0; i < words.size(); i += 4) {
@@ -187,7 +188,8 @@ const std::vector<Param>& Params() {
            int64_t hard, soft, secs;
            if (!ParseMemory(words[i + 1], &hard) || !ParseMemory(words[i + 2], &soft) ||
                !ParseInt64(words[i + 3], &secs) || secs < 0) {
-             return std::string("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+             return std::string(
+                 "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
            }
            if (cls == "normal") {
              normal = {hard, soft, secs};
@@ -343,9 +345,8 @@ Status Config::LoadString(const std::string& text) {
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string::npos || line[first] == '#') continue;
     std::vector<std::string> words;
-    Status st = SplitLine(line, &words)
-                    ? Apply(words, true)
-                    : Status::Err("Unbalanced quotes in configuration line");
+    Status st = SplitLine(line, &words) ? Apply(words, true)
+                                        : Status::Err("Unbalanced quotes in configuration line");
     if (!st.ok()) {
       return Status::Err("\n*** FATAL CONFIG FILE ERROR (ringkv " + std::string(kRingkvVersion) +
                          ") ***\nReading the configuration file, at line " +
@@ -372,7 +373,8 @@ Status Config::LoadFromArgs(int argc, char** argv) {
   std::string text;
   if (i < argc && argv[i][0] != '-') {
     std::ifstream in(argv[i]);
-    if (!in) return Status::IOError(std::string("Fatal error, can't open config file '") + argv[i] + "'");
+    if (!in)
+      return Status::IOError(std::string("Fatal error, can't open config file '") + argv[i] + "'");
     std::stringstream ss;
     ss << in.rdbuf();
     text = ss.str();

@@ -163,7 +163,8 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   auto* self = static_cast<Connection*>(s->data);
   if (nread < 0) {
-    if (nread != UV_EOF) RINGKV_LOG(kVerbose, "client read: %s", uv_strerror(static_cast<int>(nread)));
+    if (nread != UV_EOF)
+      RINGKV_LOG(kVerbose, "client read: %s", uv_strerror(static_cast<int>(nread)));
     self->Close();
     return;
   }
@@ -181,8 +182,8 @@ void Connection::ProcessInput() {
     resp::ParseResult r = parser_.Next(&argv_);
     if (r == resp::ParseResult::kNeedMore) break;
     if (r == resp::ParseResult::kError) {
-      RINGKV_LOG(kVerbose, "Protocol error (%s) from client: id=%llu",
-                 parser_.error().c_str(), static_cast<unsigned long long>(client_.id));
+      RINGKV_LOG(kVerbose, "Protocol error (%s) from client: id=%llu", parser_.error().c_str(),
+                 static_cast<unsigned long long>(client_.id));
       writer_.Error("ERR Protocol error: " + parser_.error());
       close_after_write_ = true;
       break;
@@ -269,7 +270,8 @@ bool Connection::CheckOutputLimits(int64_t now_ms) {
   }
   ServerState& st = worker_->server()->state();
   if (!client_.authenticated && pending > kUnauthOutputLimit) {
-    RINGKV_LOG(kWarning, "Closing unauthenticated client with %zu bytes of pending output", pending);
+    RINGKV_LOG(kWarning, "Closing unauthenticated client with %zu bytes of pending output",
+               pending);
     Close();
     return false;
   }
@@ -287,7 +289,8 @@ bool Connection::CheckOutputLimits(int64_t now_ms) {
     soft_limit_since_ms_ = 0;
   }
   if (hard || soft) {
-    RINGKV_LOG(kWarning, "Client id=%llu scheduled to be closed ASAP for overcoming of output buffer limits.",
+    RINGKV_LOG(kWarning,
+               "Client id=%llu scheduled to be closed ASAP for overcoming of output buffer limits.",
                static_cast<unsigned long long>(client_.id));
     Close();
     return false;

@@ -18,7 +18,8 @@ void Log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 
 
 }  // namespace ringkv
 
-#define RINGKV_LOG(level, ...)                                              \
-  do {                                                                      \
-    if (::ringkv::LogEnabled(::ringkv::LogLevel::level)) ::ringkv::Log(::ringkv::LogLevel::level, __VA_ARGS__); \
+#define RINGKV_LOG(level, ...)                               \
+  do {                                                       \
+    if (::ringkv::LogEnabled(::ringkv::LogLevel::level))     \
+      ::ringkv::Log(::ringkv::LogLevel::level, __VA_ARGS__); \
   } while (0)

@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
   }
   RINGKV_LOG(kNotice, "ringkv %s (redis %s compatible) started, pid=%d", kRingkvVersion,
              kRedisCompatVersion, static_cast<int>(getpid()));
-  RINGKV_LOG(kNotice, "Data directory %s, appendfsync %s, %d worker threads",
-             config.dir.c_str(), config.appendfsync.c_str(), server.state().worker_threads);
+  RINGKV_LOG(kNotice, "Data directory %s, appendfsync %s, %d worker threads", config.dir.c_str(),
+             config.appendfsync.c_str(), server.state().worker_threads);
   RINGKV_LOG(kNotice, "Ready to accept connections tcp on port %d", server.port());
   server.Run();
   if (!config.pidfile.empty()) unlink(config.pidfile.c_str());

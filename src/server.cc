@@ -110,11 +110,13 @@ Status Worker::Start(const std::vector<int>& listen_fds) {
     uv_tcp_init(&loop_, l);
     l->data = this;
     rc = uv_tcp_open(l, fd);
-    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(l), server_->config().tcp_backlog,
-                                OnConnection);
+    if (rc == 0)
+      rc =
+          uv_listen(reinterpret_cast<uv_stream_t*>(l), server_->config().tcp_backlog, OnConnection);
     if (rc != 0) {
       RINGKV_LOG(kWarning, "worker %d: cannot listen: %s", index_, uv_strerror(rc));
-      uv_close(reinterpret_cast<uv_handle_t*>(l), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+      uv_close(reinterpret_cast<uv_handle_t*>(l),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
       continue;
     }
     listeners_.push_back(l);
@@ -339,7 +341,8 @@ void Server::OnShutdownAsync(uv_async_t* a) {
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
   auto* self = static_cast<Server*>(s->data);
-  RINGKV_LOG(kWarning, "Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  RINGKV_LOG(kWarning, "Received %s scheduling shutdown...",
+             signum == SIGINT ? "SIGINT" : "SIGTERM");
   self->RequestShutdown();
 }
 

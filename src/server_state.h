@@ -65,10 +65,10 @@ struct ServerState {
   int64_t start_time_ms = 0;
   std::atomic<int64_t> last_save_unix{0};
   std::atomic<uint64_t> changes_since_save{0};
-  int listen_port = 0;       // actual port (after binding port 0)
+  int listen_port = 0;  // actual port (after binding port 0)
   int worker_threads = 1;
-  std::string executable;    // absolute path of the binary, for INFO
-  std::string run_id;        // 40 hex chars, fixed per process
+  std::string executable;  // absolute path of the binary, for INFO
+  std::string run_id;      // 40 hex chars, fixed per process
   // SHUTDOWN: asks the process to stop (set by Server; nullptr in tests). Thread-safe.
   std::function<void()> request_shutdown;
 };

@@ -38,10 +38,10 @@ std::string Status::ToReplyText() const {
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  static constexpr const char* kNames[] = {
-      "OK",       "NotFound",    "Err",        "WrongType",   "NoAuth",
-      "WrongPass", "NoProto",    "CrossSlot",  "TryAgain",    "ClusterDown",
-      "ExecAbort", "IOError",    "Corruption", "InvalidArgument"};
+  static constexpr const char* kNames[] = {"OK",         "NotFound",       "Err",       "WrongType",
+                                           "NoAuth",     "WrongPass",      "NoProto",   "CrossSlot",
+                                           "TryAgain",   "ClusterDown",    "ExecAbort", "IOError",
+                                           "Corruption", "InvalidArgument"};
   return std::string(kNames[static_cast<int>(code_)]) + ": " + msg_;
 }
 

@@ -220,15 +220,29 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   std::string lower = ToLower(s);
   int64_t mul = 1;
   auto ends = [&](std::string_view suf) {
-    return lower.size() > suf.size() && lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
+    return lower.size() > suf.size() &&
+           lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
   };
   size_t cut = 0;
-  if (ends("kb")) { mul = 1024; cut = 2; }
-  else if (ends("mb")) { mul = 1024LL * 1024; cut = 2; }
-  else if (ends("gb")) { mul = 1024LL * 1024 * 1024; cut = 2; }
-  else if (ends("k")) { mul = 1000; cut = 1; }
-  else if (ends("m")) { mul = 1000LL * 1000; cut = 1; }
-  else if (ends("g")) { mul = 1000LL * 1000 * 1000; cut = 1; }
+  if (ends("kb")) {
+    mul = 1024;
+    cut = 2;
+  } else if (ends("mb")) {
+    mul = 1024LL * 1024;
+    cut = 2;
+  } else if (ends("gb")) {
+    mul = 1024LL * 1024 * 1024;
+    cut = 2;
+  } else if (ends("k")) {
+    mul = 1000;
+    cut = 1;
+  } else if (ends("m")) {
+    mul = 1000LL * 1000;
+    cut = 1;
+  } else if (ends("g")) {
+    mul = 1000LL * 1000 * 1000;
+    cut = 1;
+  }
   int64_t v;
   if (!ParseInt64(std::string_view(lower).substr(0, lower.size() - cut), &v) || v < 0) return false;
   if (v > std::numeric_limits<int64_t>::max() / mul) return false;
