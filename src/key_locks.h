@@ -19,24 +19,31 @@ class KeyLocks {
  public:
   static constexpr size_t kStripes = 1024;
 
-  // Holds one or more stripes; releases them on destruction. Movable, not copyable.
+  // Holds one or more stripes; releases them on destruction. Movable, not copyable. A single
+  // stripe (the common case: one key) is held without any allocation.
   class Guard {
    public:
     Guard() = default;
-    Guard(Guard&& o) noexcept : locks_(o.locks_), stripes_(std::move(o.stripes_)) {
+    Guard(Guard&& o) noexcept
+        : locks_(o.locks_), single_(o.single_), many_(std::move(o.many_)) {
       o.locks_ = nullptr;
     }
     Guard& operator=(Guard&&) = delete;
     Guard(const Guard&) = delete;
     ~Guard() {
       if (locks_ == nullptr) return;
-      for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) locks_->mu_[*it].unlock();
+      if (many_.empty()) {
+        locks_->mu_[single_].unlock();
+        return;
+      }
+      for (auto it = many_.rbegin(); it != many_.rend(); ++it) locks_->mu_[*it].unlock();
     }
 
    private:
     friend class KeyLocks;
     KeyLocks* locks_ = nullptr;
-    std::vector<uint16_t> stripes_;
+    uint16_t single_ = 0;
+    std::vector<uint16_t> many_;  // sorted, unique; empty when only single_ is held
   };
 
   static size_t StripeOf(std::string_view key) { return cluster::KeyHash(key) % kStripes; }
@@ -44,8 +51,8 @@ class KeyLocks {
   Guard Lock(std::string_view key) {
     Guard g;
     g.locks_ = this;
-    g.stripes_.push_back(static_cast<uint16_t>(StripeOf(key)));
-    mu_[g.stripes_[0]].lock();
+    g.single_ = static_cast<uint16_t>(StripeOf(key));
+    mu_[g.single_].lock();
     return g;
   }
 
@@ -54,10 +61,17 @@ class KeyLocks {
   Guard LockAll(const Keys& keys) {
     Guard g;
     g.locks_ = this;
-    for (std::string_view k : keys) g.stripes_.push_back(static_cast<uint16_t>(StripeOf(k)));
-    std::sort(g.stripes_.begin(), g.stripes_.end());
-    g.stripes_.erase(std::unique(g.stripes_.begin(), g.stripes_.end()), g.stripes_.end());
-    for (uint16_t s : g.stripes_) mu_[s].lock();
+    std::vector<uint16_t> stripes;
+    for (std::string_view k : keys) stripes.push_back(static_cast<uint16_t>(StripeOf(k)));
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    if (stripes.size() == 1) {
+      g.single_ = stripes[0];
+      mu_[g.single_].lock();
+      return g;
+    }
+    for (uint16_t s : stripes) mu_[s].lock();
+    g.many_ = std::move(stripes);
     return g;
   }
 
