@@ -129,7 +129,7 @@ struct PeerPool::Impl {
   bool SendUser(Link* link, Entry& entry, std::string_view bytes);
   void OnSetupReply(Link* link, Entry& entry, const redisReply* reply);
   void CompleteUser(Peer* peer, Entry& entry, const redisReply* reply);
-  Link* PickLink(Peer* peer);
+  Link* PickLink(Peer* peer, uint64_t affinity);
 
   void ArmTimer(uint64_t due_ms);
   void OnDeadline();
@@ -801,15 +801,18 @@ void PeerPool::Impl::CloseLink(Link* link, FailKind kind, const std::string& rea
   for (Callback& cb : pending) FailNow(peer, cb, text, kind == FailKind::kTimeout);
 }
 
-Link* PeerPool::Impl::PickLink(Peer* peer) {
+// With an affinity, the same caller always starts at the same slot, so its requests share one
+// FIFO while that link is up (a client's pipelined SET then GET cannot overtake each other).
+Link* PeerPool::Impl::PickLink(Peer* peer, uint64_t affinity) {
   const size_t n = peer->slots.size();
   Link* opening = nullptr;
+  size_t start = affinity == kNoAffinity ? peer->next_slot : static_cast<size_t>(affinity % n);
   for (size_t i = 0; i < n; i++) {
-    size_t at = (peer->next_slot + i) % n;
+    size_t at = (start + i) % n;
     Link* link = peer->slots[at]->link;
     if (link == nullptr) continue;
     if (link->state == LinkState::kReady) {
-      peer->next_slot = (at + 1) % n;
+      if (affinity == kNoAffinity) peer->next_slot = (at + 1) % n;
       return link;
     }
     if (opening == nullptr) opening = link;
@@ -908,7 +911,8 @@ bool PeerPool::AddPeer(int node_index, const NodeInfo& node) {
 
 bool PeerPool::HasPeer(int node_index) const { return impl_->peers.count(node_index) != 0; }
 
-void PeerPool::Forward(int node_index, std::string_view request, int proto, Callback cb) {
+void PeerPool::Forward(int node_index, std::string_view request, int proto, Callback cb,
+                       uint64_t affinity) {
   Impl& im = *impl_;
   auto it = im.peers.find(node_index);
   if (it == im.peers.end()) {
@@ -938,7 +942,7 @@ void PeerPool::Forward(int node_index, std::string_view request, int proto, Call
       return;
     }
   }
-  Link* link = im.PickLink(peer);
+  Link* link = im.PickLink(peer, affinity);
   if (link == nullptr) {
     im.FailSoon(
         peer, std::move(cb),

@@ -116,7 +116,11 @@ class PeerPool {
   // with an error; see the contract above. The bytes are copied. Requests that are not a single
   // well-formed multibulk command, and SUBSCRIBE/PSUBSCRIBE/UNSUBSCRIBE/PUNSUBSCRIBE/MONITOR
   // (which would switch the pooled connection's mode), fail with an "ERR ..." text.
-  void Forward(int node_index, std::string_view request, int proto, Callback cb);
+  // `affinity` (e.g. the client id) pins a caller to one of the peer's connections while it is
+  // up, so one client's requests to a peer stay in order; kNoAffinity = round robin.
+  static constexpr uint64_t kNoAffinity = ~uint64_t{0};
+  void Forward(int node_index, std::string_view request, int proto, Callback cb,
+               uint64_t affinity = kNoAffinity);
 
   // A copy of the peer's counters; a default PeerStats if the index is unknown.
   PeerStats Stats(int node_index) const;

@@ -16,6 +16,8 @@ struct ClientState {
   int proto = 2;  // RESP version chosen by HELLO
   bool authenticated = false;
   bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
+  // A peer node that passed the RINGKV.HELLO handshake: its commands run here, never forwarded.
+  bool is_peer = false;
 
   // shared (guarded by info_mu)
   std::mutex info_mu;

@@ -300,32 +300,6 @@ Status CmdRenameNx(CommandContext& ctx, const ArgList& args, ReplyWriter* reply)
 // ---------------------------------------------------------------------------------------------
 // Whole keyspace
 
-// Redis's parseScanCursorOrReply: strtoul over the whole argument. So "" is 0, a sign is
-// allowed and "-1" wraps to 2^64-1, a leading space or any trailing byte or overflow is invalid.
-bool ParseScanCursor(std::string_view s, uint64_t* out) {
-  if (s.empty()) {
-    *out = 0;
-    return true;
-  }
-  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  bool negative = false;
-  size_t i = 0;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;  // a sign alone: strtoul converts nothing
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;  // ERANGE
-    v = v * 10 + d;
-  }
-  *out = negative ? 0 - v : v;
-  return true;
-}
-
 bool MatchesPattern(std::string_view pattern, std::string_view key) {
   return (pattern.size() == 1 && pattern[0] == '*') || GlobMatch(pattern, key);
 }
@@ -380,10 +354,22 @@ Status CmdScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     }
   }
 
+  // In a cluster the cursor is a ring position: this node walks the rest of the range that
+  // holds it, and the range's end is where the owner of the next range continues.
+  uint64_t end = 0;
+  if (const ClusterState* cluster = ctx.server.cluster) {
+    cluster::RangeOwner r = cluster->ring.NextBoundary(cursor);
+    if (r.owner != cluster->myself) {
+      return Status::Err("ringkv: SCAN cursor " + std::to_string(cursor) + " belongs to node " +
+                         cluster->Describe(r.owner) + " under this node's ring");
+    }
+    end = r.range.end;
+  }
   std::vector<ScanItem> items;
   uint64_t next;
-  Status s = ctx.storage().Scan(cursor, static_cast<size_t>(count), &items, &next);
+  Status s = ctx.storage().Scan(cursor, static_cast<size_t>(count), &items, &next, end);
   if (!s.ok()) return s;
+  if (ctx.server.cluster != nullptr && next == 0) next = end;
   size_t kept = 0;
   for (ScanItem& item : items) {
     if (use_pattern && !GlobMatch(pattern, item.key)) continue;

@@ -20,6 +20,9 @@
 #include "util.h"
 
 namespace ringkv {
+
+void AppendClusterInfo(const ServerState& server, std::string* out);  // cmd_cluster.cc
+
 namespace {
 
 // ---- COMMAND ---------------------------------------------------------------------------------
@@ -476,6 +479,10 @@ std::string BuildInfo(CommandContext& ctx, const std::vector<std::string>& wante
       one(*c);
       for (const CommandSpec& sub : c->subcommands) one(sub);
     }
+  }
+  if (want("cluster", true)) {
+    Section(&out, "Cluster");
+    AppendClusterInfo(s, &out);
   }
   if (want("keyspace", true)) {
     Section(&out, "Keyspace");

@@ -28,6 +28,7 @@ std::unique_ptr<CommandTable> CommandTable::CreateDefault() {
   RegisterKeyCommands(*table);
   RegisterServerCommands(*table);
   RegisterConnectionCommands(*table);
+  RegisterClusterCommands(*table);
   return table;
 }
 

@@ -95,5 +95,6 @@ void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
+void RegisterClusterCommands(CommandTable& table);
 
 }  // namespace ringkv

@@ -146,7 +146,7 @@ const std::vector<Param>& Params() {
       {"protected-mode", true,
        [](Config& c) { return std::string(c.protected_mode ? "yes" : "no"); },
        [](Config& c, const std::vector<std::string>& a) {
-         bool b;
+         bool b = false;
          std::string err = ParseBool(a[0], &b);
          if (err.empty()) c.protected_mode = b;
          return err;
@@ -252,11 +252,27 @@ const std::vector<Param>& Params() {
        [](Config& c, const std::vector<std::string>& a) {
          return ParseIntIn(a[0], 1, 86400, &c.rocksdb_ttl_check_seconds);
        }},
+      StringParam("cluster-myself", false, &Config::cluster_myself),
+      StringParam("cluster-nodes", false, &Config::cluster_nodes),
+      {"cluster-vnodes", false, [](Config& c) { return std::to_string(c.cluster_vnodes); },
+       [](Config& c, const std::vector<std::string>& a) {
+         return ParseIntIn(a[0], 1, 16384, &c.cluster_vnodes);
+       }},
+      {"cluster-forward-timeout", false,
+       [](Config& c) { return std::to_string(c.cluster_forward_timeout); },
+       [](Config& c, const std::vector<std::string>& a) {
+         return ParseIntIn(a[0], 1, 3600000, &c.cluster_forward_timeout);
+       }},
+      {"cluster-peer-connections", false,
+       [](Config& c) { return std::to_string(c.cluster_peer_connections); },
+       [](Config& c, const std::vector<std::string>& a) {
+         return ParseIntIn(a[0], 1, 64, &c.cluster_peer_connections);
+       }},
       // Compatibility: clients and tools read these. ringkv has no RDB snapshots, one database,
       // and its RocksDB write-ahead log is always on (an append-only log), so these are fixed.
       {"daemonize", false, [](Config&) { return std::string("no"); },
        [](Config&, const std::vector<std::string>& a) {
-         bool b;
+         bool b = false;
          std::string err = ParseBool(a[0], &b);
          if (err.empty() && b) err = "ringkv does not daemonize; run it under a service manager";
          return err;
@@ -265,7 +281,7 @@ const std::vector<Param>& Params() {
        [](Config&, const std::vector<std::string>&) { return std::string(); }},
       {"appendonly", false, [](Config&) { return std::string("yes"); },
        [](Config&, const std::vector<std::string>& a) {
-         bool b;
+         bool b = false;
          return ParseBool(a[0], &b);
        }},
       {"databases", false, [](Config&) { return std::string("1"); },
@@ -324,12 +340,18 @@ Status Config::Apply(const std::vector<std::string>& words, bool at_startup) {
   const Param* p = FindParam(words[0]);
   std::vector<std::string> args(words.begin() + 1, words.end());
   bool multi_word = EqualsIgnoreCase(words[0], "bind") ||
+                    EqualsIgnoreCase(words[0], "cluster-nodes") ||
                     EqualsIgnoreCase(words[0], "client-output-buffer-limit") ||
                     EqualsIgnoreCase(words[0], "save");
   if (p == nullptr || args.empty() || (!multi_word && args.size() != 1)) {
     return Status::Err("Bad directive or wrong number of arguments");
   }
   if (!at_startup && !p->mutable_at_runtime) return Status::Err("can't set immutable config");
+  if (EqualsIgnoreCase(words[0], "cluster-nodes") && args.size() > 1) {
+    std::string joined;  // "a@h:1 b@h:2" given as separate words
+    for (const auto& a : args) joined += (joined.empty() ? "" : ",") + a;
+    args = {joined};
+  }
   std::string err = p->set(*this, args);
   if (!err.empty()) return Status::Err(err);
   return Status::OK();

@@ -44,6 +44,12 @@ struct Config {
   int64_t rocksdb_write_buffer_size = 64LL * 1024 * 1024;
   int64_t rocksdb_bloom_bits = 10;
   int64_t rocksdb_ttl_check_seconds = 60;  // how often the dead-data trigger looks at SST files
+  // cluster (empty cluster_nodes = a single node)
+  std::string cluster_myself;
+  std::string cluster_nodes;  // "id@host:port,id@host:port,..." (the same on every node)
+  int64_t cluster_vnodes = 256;
+  int64_t cluster_forward_timeout = 1000;  // ms
+  int64_t cluster_peer_connections = 1;
   // process
   int threads = 0;  // 0 = number of cores
   std::string loglevel = "notice";

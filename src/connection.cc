@@ -71,7 +71,8 @@ constexpr std::string_view kDeniedProtectedMode =
 
 }  // namespace
 
-Connection::Connection(Worker* worker) : worker_(worker), writer_(&out_) {
+Connection::Connection(Worker* worker)
+    : worker_(worker), writer_(&out_), self_ref_(std::make_shared<Connection*>(this)) {
   uv_tcp_init(worker->loop(), &handle_);
   handle_.data = this;
   write_req_.data = this;
@@ -139,6 +140,7 @@ void Connection::RejectAndClose(std::string_view error_line) {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  *self_ref_ = nullptr;  // deferred replies arriving from now on are dropped
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
@@ -178,29 +180,39 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 
 void Connection::ProcessInput() {
   ServerState& st = worker_->server()->state();
+  DispatchContext dc;
+  dc.router = worker_->router();
+  dc.deferrer = this;
   while (!closing_ && !close_after_write_) {
     resp::ParseResult r = parser_.Next(&argv_);
     if (r == resp::ParseResult::kNeedMore) break;
+    // Behind a deferred reply, each reply is produced into scratch_ and queued in a slot.
+    bool queued = !slots_.empty();
+    writer_.SetBuffer(queued ? &scratch_ : &out_);
+    writer_.SetProto(client_.proto);
+    DispatchResult result = DispatchResult::kDone;
     if (r == resp::ParseResult::kError) {
       RINGKV_LOG(kVerbose, "Protocol error (%s) from client: id=%llu", parser_.error().c_str(),
                  static_cast<unsigned long long>(client_.id));
       writer_.Error("ERR Protocol error: " + parser_.error());
       close_after_write_ = true;
-      break;
+    } else {
+      bool was_authenticated = client_.authenticated;
+      dc.raw = parser_.last_was_inline() ? std::string_view() : parser_.last_raw();
+      result = Dispatch(st, client_, argv_, &writer_, dc);
+      if (client_.authenticated != was_authenticated) {
+        resp::ParserLimits limits = parser_.limits();
+        limits.unauthenticated = !client_.authenticated;
+        parser_.SetLimits(limits);
+      }
+      if (client_.close_after_reply || client_.kill_requested.load()) close_after_write_ = true;
     }
-    bool was_authenticated = client_.authenticated;
-    writer_.SetProto(client_.proto);
-    Dispatch(st, client_, argv_, &writer_);
-    if (client_.authenticated != was_authenticated) {
-      resp::ParserLimits limits = parser_.limits();
-      limits.unauthenticated = !client_.authenticated;
-      parser_.SetLimits(limits);
-    }
-    if (client_.close_after_reply || client_.kill_requested.load()) {
-      close_after_write_ = true;
-      break;
+    if (queued && result == DispatchResult::kDone) {
+      slots_.push_back({std::move(scratch_), true});
+      scratch_.clear();
     }
   }
+  writer_.SetBuffer(&out_);
   if (closing_) return;
   // Query buffer limit: a client that sends a huge partial request is cut off (no reply, as
   // Redis, which only logs it).
@@ -246,7 +258,28 @@ void Connection::Flush() {
   }
   client_.output_bytes.store(PendingOutput(), std::memory_order_relaxed);
   if (!CheckOutputLimits(NowWallMs())) return;
-  if (close_after_write_ && !writing_ && out_.empty()) Close();
+  if (close_after_write_ && !writing_ && out_.empty() && slots_.empty()) Close();
+}
+
+Completion Connection::Defer() {
+  slots_.push_back({std::string(), false});
+  uint64_t seq = slots_base_ + slots_.size() - 1;
+  std::shared_ptr<Connection*> ref = self_ref_;
+  return [ref, seq](std::string_view reply) {
+    if (*ref != nullptr) (*ref)->Complete(seq, reply);
+  };
+}
+
+void Connection::Complete(uint64_t seq, std::string_view reply) {
+  Slot& slot = slots_[static_cast<size_t>(seq - slots_base_)];
+  slot.data.assign(reply);
+  slot.done = true;
+  while (!slots_.empty() && slots_.front().done) {
+    out_ += slots_.front().data;
+    slots_.pop_front();
+    ++slots_base_;
+  }
+  Flush();
 }
 
 void Connection::OnWrite(uv_write_t* req, int status) {
@@ -304,8 +337,10 @@ void Connection::Cron(int64_t now_ms) {
     Close();
     return;
   }
+  if (slots_.empty() && parser_.buffered() == 0) parser_.TrimIdle();
   int64_t timeout = worker_->server()->config().timeout.load();
-  if (timeout > 0 && !writing_ && now_ms - client_.last_interaction_ms.load() > timeout * 1000) {
+  if (timeout > 0 && !writing_ && slots_.empty() &&
+      now_ms - client_.last_interaction_ms.load() > timeout * 1000) {
     RINGKV_LOG(kVerbose, "Closing idle client");
     Close();
     return;

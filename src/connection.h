@@ -2,7 +2,9 @@
 // One client connection on one worker loop: socket, query buffer (the RESP parser), reply buffer.
 //
 // Replies leave strictly in request order: every command of a read is dispatched in order and its
-// reply appended to out_; one write per read batch carries them all (natural pipelining).
+// reply appended to out_; one write per read batch carries them all (natural pipelining). When a
+// command's reply comes later (forwarded to a peer), it gets a slot in slots_, and every reply
+// after it waits in its own slot until the slots before it are filled (DESIGN invariant 1).
 // Ownership: the Worker owns every Connection of its loop; a Connection deletes itself in the
 // uv_close callback and unregisters from the ClientRegistry first. Not thread-safe: everything
 // here runs on the owning worker's loop thread (other threads only set client_.kill_requested).
@@ -10,18 +12,21 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "client_state.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
+#include "router.h"
 
 namespace ringkv {
 
 class Worker;
 
-class Connection {
+class Connection : public ReplyDeferrer {
  public:
   explicit Connection(Worker* worker);
   Connection(const Connection&) = delete;
@@ -39,6 +44,9 @@ class Connection {
   bool closing() const { return closing_; }
   // Cron (once a second): idle timeout, output-buffer soft limit, kill requests.
   void Cron(int64_t now_ms);
+  // ReplyDeferrer: reserves the current command's reply position.
+  Completion Defer() override;
+
   // Intrusive list of the worker's connections.
   Connection* prev = nullptr;
   Connection* next = nullptr;
@@ -49,7 +57,14 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClose(uv_handle_t* h);
 
+  struct Slot {
+    std::string data;
+    bool done = false;
+  };
+
   void ProcessInput();
+  // Fills slot `seq` and moves every leading filled slot to out_.
+  void Complete(uint64_t seq, std::string_view reply);
   void Flush();
   // Enforces client-output-buffer-limit (and the pre-AUTH cap). Returns false if it closed.
   bool CheckOutputLimits(int64_t now_ms);
@@ -63,6 +78,13 @@ class Connection {
   std::string out_;       // replies not yet handed to the kernel
   std::string inflight_;  // bytes owned by the uv_write in flight
   resp::ReplyWriter writer_;
+  // Replies waiting behind a deferred one; slots_.front() has sequence number slots_base_.
+  std::deque<Slot> slots_;
+  uint64_t slots_base_ = 0;
+  std::string scratch_;  // a synchronous reply produced while slots are waiting
+  // Completions hold this; it is cleared when the connection closes, so a late reply never
+  // touches a freed connection (DESIGN invariant 4).
+  std::shared_ptr<Connection*> self_ref_;
   ClientState client_;
   bool writing_ = false;
   bool closing_ = false;

@@ -1,16 +1,45 @@
 // Dispatch: the check pipeline every command goes through, in Redis 7.0's order
-// (processCommand in server.c): unknown command, unknown subcommand, arity, then NOAUTH.
-// Errors found here count as "rejected" in commandstats; errors a handler returns count as
-// "failed", as in Redis's INFO commandstats.
+// (processCommand in server.c): unknown command, unknown subcommand, arity, NOAUTH; then, in a
+// cluster, routing. Errors found here count as "rejected" in commandstats; errors a handler
+// returns count as "failed", as in Redis's INFO commandstats.
 
 #include "dispatch.h"
 
 #include <chrono>
 
 #include "errors.h"
+#include "router.h"
 #include "util.h"
 
 namespace ringkv {
+namespace {
+
+// A command from a peer runs where it lands (no forwarding loops, DESIGN invariant 2). If this
+// node's ring says a key belongs elsewhere, the two configurations disagree: refuse it.
+Status CheckPeerOwnership(const ClusterState& cluster, const CommandSpec& spec,
+                          const ArgList& args) {
+  std::vector<int> positions;
+  spec.KeyPositions(args.size(), &positions);
+  for (int p : positions) {
+    int owner = cluster.OwnerOf(args[static_cast<size_t>(p)]);
+    if (owner != cluster.myself) {
+      return Status(Code::kClusterDown,
+                    "ringkv: key '" + std::string(args[static_cast<size_t>(p)].substr(0, 128)) +
+                        "' belongs to node " + cluster.Describe(owner) + " under the ring of " +
+                        cluster.Describe(cluster.myself) + "; not forwarding again");
+    }
+  }
+  return Status::OK();
+}
+
+void Reject(ServerState& server, const CommandSpec* spec, const Status& st,
+            resp::ReplyWriter* reply) {
+  if (spec != nullptr) spec->stats->rejected_calls.fetch_add(1, std::memory_order_relaxed);
+  server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
+  reply->Error(st.ToReplyText());
+}
+
+}  // namespace
 
 Status ResolveCommand(const CommandTable& table, const ArgList& args, const CommandSpec** out) {
   const CommandSpec* spec = table.Lookup(args[0]);
@@ -24,30 +53,16 @@ Status ResolveCommand(const CommandTable& table, const ArgList& args, const Comm
     }
     spec = sub;
   }
-  if (!spec->ArityOk(args.size())) return Status::Err(errors::WrongArgs(spec->name));
   *out = spec;
+  if (!spec->ArityOk(args.size())) return Status::Err(errors::WrongArgs(spec->name));
   return Status::OK();
 }
 
-void Dispatch(ServerState& server, ClientState& client, const ArgList& args,
-              resp::ReplyWriter* reply) {
-  server.stats.commands_processed.fetch_add(1, std::memory_order_relaxed);
-  const CommandSpec* spec = nullptr;
-  Status st = ResolveCommand(*server.table, args, &spec);
-  if (st.ok() && !client.authenticated && !(spec->flags & kCmdNoAuth)) {
-    st = Status(Code::kNoAuth, std::string(errors::kNoAuth));
-  }
-  if (!st.ok()) {
-    if (spec != nullptr) spec->stats->rejected_calls.fetch_add(1, std::memory_order_relaxed);
-    server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
-    reply->Error(st.ToReplyText());
-    return;
-  }
-
-  client.last_cmd.store(spec->name.c_str(), std::memory_order_relaxed);
+void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, const ArgList& args,
+             resp::ReplyWriter* reply) {
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server, client, spec, storage::NowMs()};
-  st = spec->handler(ctx, args, reply);
+  Status st = spec->handler(ctx, args, reply);
   auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count();
@@ -58,6 +73,45 @@ void Dispatch(ServerState& server, ClientState& client, const ArgList& args,
     server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
     reply->Error(st.ToReplyText());
   }
+}
+
+DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList& args,
+                        resp::ReplyWriter* reply, const DispatchContext& dc) {
+  server.stats.commands_processed.fetch_add(1, std::memory_order_relaxed);
+  const CommandSpec* spec = nullptr;
+  Status st = ResolveCommand(*server.table, args, &spec);
+  if (!st.ok()) {
+    Reject(server, spec, st, reply);  // spec is set only when the arity was wrong
+    return DispatchResult::kDone;
+  }
+  if (!client.authenticated && !(spec->flags & kCmdNoAuth)) {
+    Reject(server, spec, Status(Code::kNoAuth, std::string(errors::kNoAuth)), reply);
+    return DispatchResult::kDone;
+  }
+  client.last_cmd.store(spec->name.c_str(), std::memory_order_relaxed);
+
+  if (server.cluster != nullptr) {
+    if (client.is_peer) {
+      st = CheckPeerOwnership(*server.cluster, *spec, args);
+      if (!st.ok()) {
+        Reject(server, spec, st, reply);
+        return DispatchResult::kDone;
+      }
+    } else if (dc.router != nullptr) {
+      switch (dc.router->Route(client, *spec, args, dc.raw, dc.deferrer, &st)) {
+        case Router::Result::kDeferred:
+          spec->stats->calls.fetch_add(1, std::memory_order_relaxed);
+          return DispatchResult::kDeferred;
+        case Router::Result::kError:
+          Reject(server, spec, st, reply);
+          return DispatchResult::kDone;
+        case Router::Result::kLocal:
+          break;
+      }
+    }
+  }
+  Execute(server, client, spec, args, reply);
+  return DispatchResult::kDone;
 }
 
 }  // namespace ringkv

@@ -105,6 +105,9 @@ Status Worker::Start(const std::vector<int>& listen_fds) {
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
   uv_timer_start(&cron_, OnCron, 1000, 1000);
+  if (server_->state().cluster != nullptr) {
+    router_ = std::make_unique<Router>(&server_->state(), &loop_);
+  }
   for (int fd : listen_fds) {
     auto* l = new uv_tcp_t;
     uv_tcp_init(&loop_, l);
@@ -126,6 +129,7 @@ Status Worker::Start(const std::vector<int>& listen_fds) {
 }
 
 void Worker::Run() {
+  Router::SetCurrent(router_.get());
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Drain close callbacks, then release the loop.
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -210,6 +214,9 @@ void Worker::CloseAll() {
     c->Close();
     c = next;
   }
+  // Fails the forwards still in flight (their connections are closing, so nothing is written);
+  // the pool's handles are freed by the loop turns that follow.
+  router_.reset();
   uv_timer_stop(&cron_);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
@@ -278,8 +285,11 @@ Status Server::Start() {
   Status st = storage::OpenRocksStorage(ro, &storage_);
   if (!st.ok()) return st;
 
+  st = ClusterState::Build(*config_, &cluster_);
+  if (!st.ok()) return st;
   table_ = CommandTable::CreateDefault();
   state_.config = config_;
+  state_.cluster = cluster_.get();
   state_.storage = storage_.get();
   state_.table = table_.get();
   state_.start_time_ms = NowWallMs();

@@ -19,6 +19,7 @@
 
 #include "command_table.h"
 #include "config.h"
+#include "router.h"
 #include "server_state.h"
 
 namespace ringkv {
@@ -41,6 +42,8 @@ class Worker {
 
   Server* server() { return server_; }
   uv_loop_t* loop() { return &loop_; }
+  // This loop's router (cluster forwarding), or nullptr for a single node.
+  Router* router() { return router_.get(); }
   void Attach(Connection* c);
   void Detach(Connection* c);
 
@@ -58,6 +61,7 @@ class Worker {
   uv_timer_t cron_;
   std::vector<uv_tcp_t*> listeners_;
   Connection* connections_ = nullptr;  // intrusive list head (loop thread only)
+  std::unique_ptr<Router> router_;     // loop thread only
   std::atomic<bool> stop_requested_{false};
   std::thread thread_;
 };
@@ -87,6 +91,7 @@ class Server {
   ServerState state_;
   std::unique_ptr<CommandTable> table_;
   std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<ClusterState> cluster_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uv_loop_t main_loop_;
   uv_async_t shutdown_async_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client_state.h"
+#include "cluster_state.h"
 #include "command_table.h"
 #include "config.h"
 #include "key_locks.h"
@@ -57,6 +58,7 @@ struct ServerState {
   Config* config = nullptr;
   storage::Storage* storage = nullptr;
   const CommandTable* table = nullptr;
+  ClusterState* cluster = nullptr;  // nullptr = single node
   KeyLocks locks;
   ClientRegistry clients;
   ServerStats stats;

@@ -216,6 +216,32 @@ bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
   return GlobMatchImpl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
 }
 
+// Redis's parseScanCursorOrReply: strtoul over the whole argument. So "" is 0, a sign is
+// allowed and "-1" wraps to 2^64-1, a leading space or any trailing byte or overflow is invalid.
+bool ParseScanCursor(std::string_view s, uint64_t* out) {
+  if (s.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  bool negative = false;
+  size_t i = 0;
+  if (s[0] == '+' || s[0] == '-') {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size()) return false;  // a sign alone: strtoul converts nothing
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;  // ERANGE
+    v = v * 10 + d;
+  }
+  *out = negative ? 0 - v : v;
+  return true;
+}
+
 bool ParseMemory(std::string_view s, int64_t* out) {
   std::string lower = ToLower(s);
   int64_t mul = 1;

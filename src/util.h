@@ -23,6 +23,10 @@ bool ParseDouble(std::string_view s, double* out);
 // "-0" becomes "0". Used by INCRBYFLOAT.
 std::string FormatLongDouble(long double v);
 
+// As Redis parseScanCursorOrReply (strtoul over the whole argument): "" is 0, a sign is
+// allowed ("-1" wraps), leading space, trailing bytes or overflow are invalid.
+bool ParseScanCursor(std::string_view s, uint64_t* out);
+
 // Glob matching as Redis stringmatchlen: * ? [abc] [^a] [a-z] and \ escapes.
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
 

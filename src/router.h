@@ -1,0 +1,72 @@
+#pragma once
+// Router: where a client's command runs in a cluster. One per worker loop (it owns that loop's
+// PeerPool); used only on that loop's thread.
+//
+// - Key positions come from the command table (first/last/step), never per-command code.
+// - All keys on this node -> run here. All keys on one other node -> the raw request bytes go to
+//   it through the pool and its reply comes back in the client's protocol.
+// - Keys on several nodes: MGET, MSET, DEL, UNLINK, EXISTS, TOUCH fan out (one sub-request per
+//   owner, in parallel) and merge in key order; anything else answers CROSSSLOT.
+// - Whole-keyspace commands (DBSIZE, KEYS, FLUSHDB, FLUSHALL, RANDOMKEY) go to every node; SCAN
+//   goes to the node owning the ring position its cursor names.
+// - A failure of any part (peer down, timeout, an error reply) is the error of the whole command.
+// Commands from peers are never routed (see Dispatch): no forwarding loops.
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cluster/peer_pool.h"
+#include "server_state.h"
+
+namespace ringkv {
+
+// Delivers a deferred reply (complete RESP bytes in the client's protocol) exactly once, on the
+// loop thread. Safe to call after the client went away: the reply is dropped.
+using Completion = std::function<void(std::string_view reply)>;
+
+// Implemented by the connection: reserves the reply position of the command being dispatched.
+class ReplyDeferrer {
+ public:
+  virtual ~ReplyDeferrer() = default;
+  virtual Completion Defer() = 0;
+};
+
+class Router {
+ public:
+  enum class Result { kLocal, kDeferred, kError };
+
+  Router(ServerState* server, uv_loop_t* loop);
+  ~Router();  // fails every forward still in flight (their completions run)
+
+  // Routes one command that passed Dispatch's checks. kLocal: run it here. kDeferred: the reply
+  // will come through the deferrer's completion. kError: *error holds the reply error.
+  // `raw` is the request as received (multibulk bytes), or empty to re-encode args.
+  Result Route(ClientState& client, const CommandSpec& spec, const ArgList& args,
+               std::string_view raw, ReplyDeferrer* deferrer, Status* error);
+
+  cluster::PeerPool& pool() { return *pool_; }
+
+  // The router of the calling worker thread, or nullptr (not a worker, or a single node).
+  static Router* Current();
+  static void SetCurrent(Router* router);
+
+ private:
+  struct FanOut;
+  void Forward(int node, std::string_view request, int proto, uint64_t affinity, Completion done);
+  Result FanOutKeys(ClientState& client, const CommandSpec& spec, const ArgList& args,
+                    const std::vector<int>& positions, const std::vector<int>& owners,
+                    ReplyDeferrer* deferrer);
+  Result FanOutAll(ClientState& client, const CommandSpec& spec, const ArgList& args,
+                   ReplyDeferrer* deferrer);
+  std::string RunLocal(ClientState& client, const ArgList& args);
+
+  ServerState* server_;
+  ClusterState* cluster_;
+  std::unique_ptr<cluster::PeerPool> pool_;
+};
+
+}  // namespace ringkv
