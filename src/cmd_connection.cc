@@ -110,8 +110,8 @@ Status CmdHello(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* rep
   if (!has_auth && !ctx.client.authenticated) {
     return Status(Code::kNoAuth,
                   "HELLO must be called with the client already authenticated, otherwise the "
-                  "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
-                  "and select the RESP protocol version at the same time");
+                  "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+                  "select the RESP protocol version at the same time");
   }
   if (has_auth) {
     Status st = CheckCredentials(ctx, user, pass);

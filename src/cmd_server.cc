@@ -173,7 +173,7 @@ Status CmdCommandInfo(CommandContext& ctx, const ArgList& args, resp::ReplyWrite
   for (size_t i = 2; i < args.size(); ++i) {
     const CommandSpec* s = FindByFullName(*ctx.server.table, args[i]);
     if (s == nullptr) {
-      r->NullArray();
+      r->Null();  // Redis 7.0 answers an unknown name with a null bulk ($-1) in RESP2
     } else {
       WriteCommandInfo(*s, r);
     }
@@ -540,7 +540,7 @@ Status CmdSave(CommandContext& ctx, const ArgList&, resp::ReplyWriter* r) {
 }
 
 Status CmdBgSave(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* r) {
-  if (args.size() == 2 && !EqualsIgnoreCase(args[1], "schedule")) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "schedule"))) {
     return Status::Err(std::string(errors::kSyntax));
   }
   Status st = FlushStorage(ctx);

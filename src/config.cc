@@ -211,7 +211,7 @@ const std::vector<Param>& Params() {
        },
        [](Config& c, const std::vector<std::string>& a) {
          std::string v;
-         std::string err = OneOf(a[0], {"always", "everysec", "no"}, &v);
+         std::string err = OneOf(a[0], {"everysec", "always", "no"}, &v);
          if (err.empty()) {
            std::lock_guard<std::mutex> g(c.mu());
            c.appendfsync = v;
@@ -232,7 +232,7 @@ const std::vector<Param>& Params() {
        },
        [](Config& c, const std::vector<std::string>& a) {
          std::string v;
-         std::string err = OneOf(a[0], {"debug", "verbose", "notice", "warning", "nothing"}, &v);
+         std::string err = OneOf(a[0], {"debug", "verbose", "notice", "warning"}, &v);
          if (err.empty()) {
            std::lock_guard<std::mutex> g(c.mu());
            c.loglevel = v;
@@ -426,11 +426,14 @@ Status Config::LoadFromArgs(int argc, char** argv) {
 
 std::vector<std::pair<std::string, std::string>> Config::Get(
     const std::vector<std::string>& patterns) {
+  // As Redis 7.0: a name without glob characters is answered under the spelling the client
+  // used ("TIMEOUT"), a pattern under the parameters' own names.
   std::vector<std::pair<std::string, std::string>> out;
   for (const Param& p : Params()) {
     for (const std::string& pat : patterns) {
       if (GlobMatch(pat, p.name, true)) {
-        out.emplace_back(p.name, p.get(*this));
+        bool plain = pat.find_first_of("*?[\\") == std::string::npos;
+        out.emplace_back(plain ? pat : std::string(p.name), p.get(*this));
         break;
       }
     }

@@ -14,16 +14,26 @@ std::string WrongArgs(std::string_view command) {
 
 // Mirrors processCommand in Redis's server.c: the name is cut at 128 bytes; arguments are
 // appended while the list is shorter than 128 bytes, each cut so that the list stays near 128.
+namespace {
+
+// Redis formats these with "%.128s", which also stops at a NUL byte.
+std::string_view CString(std::string_view s, size_t max) {
+  size_t nul = s.find('\0');
+  return s.substr(0, std::min(max, nul));
+}
+
+}  // namespace
+
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
   std::string list;
   for (size_t i = 0; i < nargs && list.size() < 128; ++i) {
     size_t room = 128 - list.size();  // "%.*s" with precision 128 - strlen(list)
     list += '\'';
-    list += args[i].substr(0, room);
+    list += CString(args[i], room);
     list += "' ";
   }
   std::string out = "unknown command '";
-  out += name.substr(0, 128);
+  out += CString(name, 128);
   out += "', with args beginning with: ";
   out += list;
   return out;
@@ -31,7 +41,7 @@ std::string UnknownCommand(std::string_view name, const std::string_view* args, 
 
 std::string UnknownSubcommand(std::string_view sub, std::string_view container_upper) {
   std::string out = "unknown subcommand '";
-  out += sub.substr(0, 128);
+  out += CString(sub, 128);
   out += "'. Try ";
   out += container_upper;
   out += " HELP.";

@@ -99,7 +99,7 @@ TEST(ConfigTest, SetIsAtomicAndChecksEachParameter) {
   st = c.Set({{"appendfsync", "sometimes"}});
   EXPECT_EQ(st.message(),
             "CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be "
-            "one of the following: always, everysec, no");
+            "one of the following: everysec, always, no");
   ASSERT_TRUE(c.Set({{"proto-max-bulk-len", "1mb"}}).ok());
   EXPECT_EQ(c.proto_max_bulk_len.load(), 1024 * 1024);
 }
