@@ -46,9 +46,18 @@ void PrintUsage() {
       "  --rocksdb-bloom-bits N        bloom filter bits per key [10]\n"
       "  --rocksdb-ttl-check-seconds N how often expired data on disk is looked for [60]\n"
       "\n"
+      "Cluster (every node gets the same --cluster-nodes list):\n"
+      "  --cluster-myself ID           this node's id\n"
+      "  --cluster-nodes LIST          id@host:port,id@host:port,...\n"
+      "  --cluster-vnodes N            virtual nodes per node on the ring [256]\n"
+      "  --cluster-forward-timeout MS  bound on a forwarded command [1000]\n"
+      "  --cluster-peer-connections N  connections per peer and worker [1]\n"
+      "\n"
       "Examples:\n"
       "  ringkv-server --port 7000 --dir /var/lib/ringkv\n"
-      "  ringkv-server /etc/ringkv.conf --loglevel verbose\n");
+      "  ringkv-server /etc/ringkv.conf --loglevel verbose\n"
+      "  ringkv-server --port 7001 --cluster-myself n1 \\\n"
+      "      --cluster-nodes n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003\n");
 }
 
 }  // namespace
