@@ -6,10 +6,35 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace ringkv {
+
+// ---- Transactions (issue 6: cmd_multi.cc, watch.h, txn_storage.h) --------------------------
+struct CommandSpec;
+struct ClientWatches;
+
+// A command queued between MULTI and EXEC.
+struct QueuedCommand {
+  const CommandSpec* spec = nullptr;  // resolved when queued (the table lives for the process)
+  std::vector<std::string> argv;      // a copy: the parser's views die with its buffer
+};
+
+// MULTI state. Loop thread only.
+struct TxnState {
+  bool active = false;  // MULTI was called, and neither EXEC nor DISCARD since
+  bool dirty = false;   // a command was refused while queueing: EXEC answers EXECABORT
+  std::vector<QueuedCommand> queue;
+  void Reset() {
+    active = false;
+    dirty = false;
+    queue.clear();
+  }
+};
+// ---------------------------------------------------------------------------------------------
 
 struct ClientState {
   uint64_t id = 0;
@@ -18,6 +43,10 @@ struct ClientState {
   bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
   // A peer node that passed the RINGKV.HELLO handshake: its commands run here, never forwarded.
   bool is_peer = false;
+  // MULTI/EXEC and WATCH (issue 6). `watches` is nullptr while nothing is watched; dropping it
+  // unregisters the keys (its deleter lives in watch.cc).
+  TxnState txn;
+  std::shared_ptr<ClientWatches> watches;
 
   // shared (guarded by info_mu)
   std::mutex info_mu;

@@ -21,6 +21,12 @@ Status ClusterState::Build(const Config& config, std::unique_ptr<ClusterState>* 
   cs->fingerprint = cluster::Fingerprint(cs->topology);
   cs->fingerprint_hex = cluster::FingerprintHex(cs->fingerprint);
   cs->counters = std::make_unique<PeerCounters[]>(cs->topology.nodes.size());
+  if (cs->topology.nodes.size() > 255) return Status::Err("a cluster has at most 255 nodes");
+  for (int i = 0; i < static_cast<int>(cs->topology.nodes.size()); ++i) cs->scan_order.push_back(i);
+  std::sort(cs->scan_order.begin(), cs->scan_order.end(), [&](int a, int b) {
+    return cs->topology.nodes[static_cast<size_t>(a)].id <
+           cs->topology.nodes[static_cast<size_t>(b)].id;
+  });
   *out = std::move(cs);
   return Status::OK();
 }

@@ -354,22 +354,26 @@ Status CmdScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     }
   }
 
-  // In a cluster the cursor is a ring position: this node walks the rest of the range that
-  // holds it, and the range's end is where the owner of the next range continues.
-  uint64_t end = 0;
-  if (const ClusterState* cluster = ctx.server.cluster) {
-    cluster::RangeOwner r = cluster->ring.NextBoundary(cursor);
-    if (r.owner != cluster->myself) {
-      return Status::Err("ringkv: SCAN cursor " + std::to_string(cursor) + " belongs to node " +
-                         cluster->Describe(r.owner) + " under this node's ring");
+  // In a cluster the cursor names a node and a position among its keys (ClusterState::ScanNode);
+  // this node scans its own keys and hands the walk on to the next node when it has no more.
+  const ClusterState* cluster = ctx.server.cluster;
+  if (cluster != nullptr) {
+    int node = cluster->ScanNode(cursor, &cursor);
+    if (node < 0) {  // past the last node: nothing left, as Redis answers a cursor past its end
+      reply->ArrayHeader(2);
+      reply->Bulk("0");
+      reply->ArrayHeader(0);
+      return Status::OK();
     }
-    end = r.range.end;
+    if (node != cluster->myself) {
+      return Status::Err("ringkv: SCAN cursor belongs to node " + cluster->Describe(node));
+    }
   }
   std::vector<ScanItem> items;
   uint64_t next;
-  Status s = ctx.storage().Scan(cursor, static_cast<size_t>(count), &items, &next, end);
+  Status s = ctx.storage().Scan(cursor, static_cast<size_t>(count), &items, &next);
   if (!s.ok()) return s;
-  if (ctx.server.cluster != nullptr && next == 0) next = end;
+  if (cluster != nullptr) next = cluster->NextScanCursor(cluster->myself, next);
   size_t kept = 0;
   for (ScanItem& item : items) {
     if (use_pattern && !GlobMatch(pattern, item.key)) continue;
@@ -431,6 +435,9 @@ Status CmdFlush(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
                           !EqualsIgnoreCase(args[1], "async"))) {
     return cmd::SyntaxError();
   }
+  // Every stripe (issue 6): no locked command, and no EXEC, runs half before and half after the
+  // flush, and the watch layer sees which watched keys the flush removes.
+  auto guard = ctx.locks().LockEverything();
   Status s = ctx.storage().DeleteAll();
   if (!s.ok()) return s;
   MarkDirty(ctx);

@@ -29,6 +29,7 @@ std::unique_ptr<CommandTable> CommandTable::CreateDefault() {
   RegisterServerCommands(*table);
   RegisterConnectionCommands(*table);
   RegisterClusterCommands(*table);
+  RegisterMultiCommands(*table);
   return table;
 }
 

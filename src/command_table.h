@@ -96,5 +96,6 @@ void RegisterKeyCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterClusterCommands(CommandTable& table);
+void RegisterMultiCommands(CommandTable& table);  // MULTI/EXEC/WATCH (cmd_multi.cc)
 
 }  // namespace ringkv

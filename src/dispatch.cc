@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "router.h"
+#include "txn_storage.h"
 #include "util.h"
 
 namespace ringkv {
@@ -32,9 +33,12 @@ Status CheckPeerOwnership(const ClusterState& cluster, const CommandSpec& spec,
   return Status::OK();
 }
 
-void Reject(ServerState& server, const CommandSpec* spec, const Status& st,
+void Reject(ServerState& server, ClientState& client, const CommandSpec* spec, const Status& st,
             resp::ReplyWriter* reply) {
   if (spec != nullptr) spec->stats->rejected_calls.fetch_add(1, std::memory_order_relaxed);
+  // Transactions (issue 6): a command refused while queueing makes EXEC abort (Redis's
+  // flagTransaction).
+  if (client.txn.active) client.txn.dirty = true;
   server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
   reply->Error(st.ToReplyText());
 }
@@ -81,20 +85,49 @@ DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList&
   const CommandSpec* spec = nullptr;
   Status st = ResolveCommand(*server.table, args, &spec);
   if (!st.ok()) {
-    Reject(server, spec, st, reply);  // spec is set only when the arity was wrong
+    // Transactions (issue 6): EXEC with a wrong arity discards the transaction and the watches,
+    // inside MULTI or not (Redis's execCommandAbort).
+    if (spec != nullptr && spec->name == "exec") {
+      client.txn.Reset();
+      client.watches.reset();
+      st = Status(Code::kExecAbort, std::string(txn_errors::kAbortBecauseOf) + st.message());
+    }
+    Reject(server, client, spec, st, reply);  // spec is set only when the arity was wrong
     return DispatchResult::kDone;
   }
   if (!client.authenticated && !(spec->flags & kCmdNoAuth)) {
-    Reject(server, spec, Status(Code::kNoAuth, std::string(errors::kNoAuth)), reply);
+    Reject(server, client, spec, Status(Code::kNoAuth, std::string(errors::kNoAuth)), reply);
     return DispatchResult::kDone;
   }
   client.last_cmd.store(spec->name.c_str(), std::memory_order_relaxed);
+
+  // ---- Transactions (issue 6, cmd_multi.cc): inside MULTI a command that passed the checks
+  // above is queued, not run; it is routed (in a cluster) and run at EXEC. ----
+  if (client.txn.active && !RunsInsideMulti(*spec)) {
+    if (spec->flags & kCmdNoMulti) {
+      Reject(server, client, spec, Status::Err(std::string(txn_errors::kNotAllowed)), reply);
+      return DispatchResult::kDone;
+    }
+    // A whole-keyspace command spans every node of a cluster: it cannot be part of a
+    // transaction that runs atomically on one node.
+    if (server.cluster != nullptr && (spec->flags & kCmdKeyspace)) {
+      Reject(server, client, spec,
+             Status::Err("ringkv: " + ToUpper(spec->name) +
+                         " cannot be used inside a transaction in a cluster (it spans every node)"),
+             reply);
+      return DispatchResult::kDone;
+    }
+    client.txn.queue.push_back({spec, std::vector<std::string>(args.begin(), args.end())});
+    reply->Simple("QUEUED");
+    return DispatchResult::kDone;
+  }
+  // ---- end of transactions ----
 
   if (server.cluster != nullptr) {
     if (client.is_peer) {
       st = CheckPeerOwnership(*server.cluster, *spec, args);
       if (!st.ok()) {
-        Reject(server, spec, st, reply);
+        Reject(server, client, spec, st, reply);
         return DispatchResult::kDone;
       }
     } else if (dc.router != nullptr) {
@@ -103,7 +136,7 @@ DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList&
           spec->stats->calls.fetch_add(1, std::memory_order_relaxed);
           return DispatchResult::kDeferred;
         case Router::Result::kError:
-          Reject(server, spec, st, reply);
+          Reject(server, client, spec, st, reply);
           return DispatchResult::kDone;
         case Router::Result::kLocal:
           break;

@@ -3,6 +3,13 @@
 // (DESIGN invariant 6). A key maps to a stripe by its ring hash, so keys sharing a {tag} share a
 // stripe. Every write to a key takes its stripe, plain SET included: otherwise a SET landing
 // between an INCR's read and write would be lost. Thread-safe.
+//
+// Reentrancy (transactions, issue 6): the stripes are recursive mutexes, so a thread that already
+// holds a stripe may lock it again. EXEC locks the stripes of every key of every queued command
+// up front (LockAll, or LockEverything for whole-keyspace commands), then runs the commands' own
+// handlers, whose Lock/LockAll calls find their stripes already held by the same thread. Those
+// nested locks only ever take stripes that the outer lock holds, so the stripe order that keeps
+// multi-key locking deadlock-free is never broken.
 
 #include <algorithm>
 #include <array>
@@ -24,8 +31,7 @@ class KeyLocks {
   class Guard {
    public:
     Guard() = default;
-    Guard(Guard&& o) noexcept
-        : locks_(o.locks_), single_(o.single_), many_(std::move(o.many_)) {
+    Guard(Guard&& o) noexcept : locks_(o.locks_), single_(o.single_), many_(std::move(o.many_)) {
       o.locks_ = nullptr;
     }
     Guard& operator=(Guard&&) = delete;
@@ -56,6 +62,19 @@ class KeyLocks {
     return g;
   }
 
+  // Locks every stripe, in order: FLUSHDB/FLUSHALL, and transactions that hold a whole-keyspace
+  // command. No locked command (every write) runs while this is held.
+  Guard LockEverything() {
+    Guard g;
+    g.locks_ = this;
+    g.many_.resize(kStripes);
+    for (size_t s = 0; s < kStripes; ++s) {
+      g.many_[s] = static_cast<uint16_t>(s);
+      mu_[s].lock();
+    }
+    return g;
+  }
+
   // Locks the stripes of all keys, in stripe order (so two multi-key commands cannot deadlock).
   template <typename Keys>
   Guard LockAll(const Keys& keys) {
@@ -65,6 +84,10 @@ class KeyLocks {
     for (std::string_view k : keys) stripes.push_back(static_cast<uint16_t>(StripeOf(k)));
     std::sort(stripes.begin(), stripes.end());
     stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    if (stripes.empty()) {  // no keys: hold nothing (the guard must not unlock stripe 0)
+      g.locks_ = nullptr;
+      return g;
+    }
     if (stripes.size() == 1) {
       g.single_ = stripes[0];
       mu_[g.single_].lock();
@@ -76,7 +99,7 @@ class KeyLocks {
   }
 
  private:
-  std::array<std::mutex, kStripes> mu_;
+  std::array<std::recursive_mutex, kStripes> mu_;
 };
 
 }  // namespace ringkv

@@ -6,6 +6,7 @@
 
 #include "router.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -13,7 +14,9 @@
 #include "errors.h"
 #include "log.h"
 #include "resp/reply_reader.h"
+#include "txn_storage.h"
 #include "util.h"
+#include "watch.h"
 
 namespace ringkv {
 namespace {
@@ -176,7 +179,7 @@ void Router::Forward(int node, std::string_view request, int proto, uint64_t aff
       affinity);
 }
 
-std::string Router::RunLocal(ClientState& client, const ArgList& args) {
+std::string Router::RunLocal(const ArgList& args) {
   std::string out;
   resp::ReplyWriter w(&out, 2);
   const CommandSpec* spec = nullptr;
@@ -184,26 +187,20 @@ std::string Router::RunLocal(ClientState& client, const ArgList& args) {
   if (!st.ok()) {
     w.Error(st.ToReplyText());
   } else {
-    Execute(*server_, client, spec, args, &w);
+    Execute(*server_, internal_client_, spec, args, &w);
   }
   return out;
 }
 
 Router::Result Router::Route(ClientState& client, const CommandSpec& spec, const ArgList& args,
                              std::string_view raw, ReplyDeferrer* deferrer, Status* error) {
+  // Transactions (issue 6): see the section at the end of this file.
+  if (spec.name == "exec" || spec.name == "watch" || spec.name == "discard" ||
+      spec.name == "unwatch") {
+    return RouteTransaction(client, spec, args, deferrer, error);
+  }
   if (spec.flags & kCmdKeyspace) {
-    if (spec.name == "scan") {
-      // The cursor is a ring position: the node owning it continues the walk. A cursor that
-      // does not parse is left to the local handler, which answers Redis's error.
-      uint64_t cursor;
-      if (!ParseScanCursor(args[1], &cursor)) return Result::kLocal;
-      int owner = cluster_->ring.NextBoundary(cursor).owner;
-      if (owner == cluster_->myself) return Result::kLocal;
-      std::string encoded;
-      if (raw.empty()) cluster::EncodeCommand(args, &encoded);
-      Forward(owner, raw.empty() ? encoded : raw, client.proto, client.id, deferrer->Defer());
-      return Result::kDeferred;
-    }
+    if (spec.name == "scan") return Scan(client, args, deferrer);
     if (MergeRule(spec.name) != Merge::kNone) return FanOutAll(client, spec, args, deferrer);
     return Result::kLocal;
   }
@@ -271,7 +268,7 @@ Router::Result Router::FanOutKeys(ClientState& client, const CommandSpec& spec, 
     Forward(nodes[p], request, 2, client.id,
             [fan, p](std::string_view reply) { fan->Deliver(p, true, reply); });
   }
-  if (local < nodes.size()) fan->Deliver(local, true, RunLocal(client, subs[local]));
+  if (local < nodes.size()) fan->Deliver(local, true, RunLocal(subs[local]));
   return Result::kDeferred;
 }
 
@@ -292,7 +289,250 @@ Router::Result Router::FanOutAll(ClientState& client, const CommandSpec& spec, c
     Forward(static_cast<int>(i), request, 2, client.id,
             [fan, i](std::string_view reply) { fan->Deliver(i, true, reply); });
   }
-  fan->Deliver(static_cast<size_t>(cluster_->myself), true, RunLocal(client, args));
+  fan->Deliver(static_cast<size_t>(cluster_->myself), true, RunLocal(args));
+  return Result::kDeferred;
+}
+
+// A SCAN call from a client walks node after node (ClusterState::ScanNode) within one call: a
+// node that runs out of keys hands the walk to the next, until COUNT keys are in, the walk
+// ends, or a node stops before its end (its cursor then continues there on the next call). So
+// a call costs at most one step per node, and a small keyspace answers in a single call.
+struct Router::ScanWalk {
+  const ClusterState* cluster;
+  std::vector<std::string> options;  // everything after the cursor, as sent
+  size_t count = 10;
+  uint64_t cursor = 0;
+  std::vector<resp::ReplyValue> keys;
+  int proto = 2;
+  Completion done;
+
+  // The request for the node the cursor names.
+  std::string Request() const {
+    ArgList argv = {"SCAN"};
+    std::string cursor_text = std::to_string(cursor);
+    argv.push_back(cursor_text);
+    for (const auto& o : options) argv.push_back(o);
+    std::string out;
+    cluster::EncodeCommand(argv, &out);
+    return out;
+  }
+
+  // Takes node `node`'s reply. Returns true if the walk goes on to the next node; otherwise
+  // the walk has delivered its reply (or error).
+  bool Absorb(int node, std::string_view reply) {
+    resp::ReplyValue v;
+    if (resp::ReadReply(reply, &v) == 0 || v.IsError() ||
+        v.type != resp::ReplyValue::Type::kArray || v.elements.size() != 2 ||
+        !ParseScanCursor(v.elements[0].str, &cursor)) {
+      done(ErrorReply(v.IsError() ? std::string_view(v.str)
+                                  : "ERR unreadable SCAN reply from a node"));
+      return false;
+    }
+    for (auto& k : v.elements[1].elements) keys.push_back(std::move(k));
+    uint64_t unused;
+    int next = cursor == 0 ? -1 : cluster->ScanNode(cursor, &unused);
+    if (next >= 0 && next != node && keys.size() < count) return true;
+    if (next < 0) cursor = 0;
+    std::string out;
+    resp::ReplyWriter w(&out, proto);
+    w.ArrayHeader(2);
+    w.Bulk(std::to_string(cursor));
+    w.ArrayHeader(keys.size());
+    for (const auto& k : keys) resp::WriteReply(k, &w);
+    done(out);
+    return false;
+  }
+};
+
+Router::Result Router::Scan(ClientState& client, const ArgList& args, ReplyDeferrer* deferrer) {
+  // Anything malformed is left to the local handler, which answers Redis's error.
+  uint64_t cursor, position;
+  if (!ParseScanCursor(args[1], &cursor)) return Result::kLocal;
+  int node = cluster_->ScanNode(cursor, &position);
+  if (node < 0) return Result::kLocal;  // past the last node: the handler answers "0" and []
+  std::string first;
+  if (node == cluster_->myself) {
+    first = RunLocal(args);
+    if (!first.empty() && first[0] == '-') return Result::kLocal;  // bad options: Redis's error
+  }
+  auto walk = std::make_shared<ScanWalk>();
+  walk->cluster = cluster_;
+  for (size_t i = 2; i < args.size(); ++i) {
+    walk->options.emplace_back(args[i]);
+    int64_t n;
+    if (i + 1 < args.size() && EqualsIgnoreCase(args[i], "count") && ParseInt64(args[i + 1], &n) &&
+        n > 0) {
+      walk->count = static_cast<size_t>(n);
+    }
+  }
+  walk->cursor = cursor;
+  walk->proto = client.proto;
+  walk->done = deferrer->Defer();
+  if (first.empty() || walk->Absorb(node, first)) ScanStep(walk);
+  return Result::kDeferred;
+}
+
+void Router::ScanStep(const std::shared_ptr<ScanWalk>& walk) {
+  uint64_t position;
+  int node = cluster_->ScanNode(walk->cursor, &position);
+  while (node == cluster_->myself) {
+    ArgList argv;
+    std::vector<std::string> words = {"SCAN", std::to_string(walk->cursor)};
+    for (const auto& o : walk->options) words.push_back(o);
+    for (const auto& w : words) argv.push_back(w);
+    if (!walk->Absorb(node, RunLocal(argv))) return;
+    node = cluster_->ScanNode(walk->cursor, &position);
+  }
+  Forward(node, walk->Request(), 2, cluster::PeerPool::kNoAffinity,
+          [this, walk, node](std::string_view reply) {
+            if (walk->Absorb(node, reply)) ScanStep(walk);
+          });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions (issue 6). Queueing happened in Dispatch; here EXEC picks where the queue runs and
+// WATCH sends other nodes' keys to their owners. Design notes: cmd_multi.cc and watch.h.
+
+Router::Result Router::RouteTransaction(ClientState& client, const CommandSpec& spec,
+                                        const ArgList& args, ReplyDeferrer* deferrer,
+                                        Status* error) {
+  if (spec.name == "exec") return RouteExec(client, deferrer, error);
+  if (spec.name == "watch") return RouteWatch(client, args, deferrer);
+  // DISCARD (inside MULTI) and UNWATCH end the watches: the handler drops the local ones.
+  if (spec.name == "unwatch" || client.txn.active) ReleaseRemoteWatches(client);
+  return Result::kLocal;
+}
+
+void Router::ReleaseRemoteWatches(ClientState& client) {
+  if (client.watches == nullptr) return;
+  for (const auto& [node, keys] : client.watches->remote) {
+    if (keys.empty()) continue;
+    std::string request;
+    cluster::EncodeCommand({"RINGKV.UNWATCH", client.watches->session}, &request);
+    Forward(node, request, 2, client.id, [](std::string_view) {});
+  }
+  client.watches->remote.clear();
+}
+
+Router::Result Router::RouteExec(ClientState& client, ReplyDeferrer* deferrer, Status* error) {
+  // Without MULTI, or with a queueing error or a failed remote WATCH, the local handler answers
+  // (error, EXECABORT or the null reply) and nothing needs another node.
+  ClientWatches* watches = client.watches.get();
+  if (!client.txn.active || client.txn.dirty || (watches != nullptr && watches->failed)) {
+    if (client.txn.active) ReleaseRemoteWatches(client);
+    return Result::kLocal;
+  }
+  // Every node that holds a key of the queue or of the watches.
+  std::vector<int> nodes;
+  auto add = [&nodes](int n) {
+    if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
+  };
+  std::vector<int> positions;
+  for (const QueuedCommand& q : client.txn.queue) {
+    q.spec->KeyPositions(q.argv.size(), &positions);
+    for (int p : positions) add(cluster_->OwnerOf(q.argv[static_cast<size_t>(p)]));
+  }
+  if (watches != nullptr) {
+    if (!watches->local.empty()) add(cluster_->myself);
+    for (const auto& [node, keys] : watches->remote) {
+      if (!keys.empty()) add(node);
+    }
+  }
+  if (nodes.size() > 1) {
+    // Nothing runs; the transaction and its watches are gone, as after any EXEC.
+    ReleaseRemoteWatches(client);
+    client.txn.Reset();
+    client.watches.reset();
+    *error = Status(Code::kCrossSlot, std::string(errors::kCrossSlot));
+    return Result::kError;
+  }
+  if (nodes.empty() || nodes[0] == cluster_->myself) return Result::kLocal;
+
+  // One other node holds everything: ship the whole queue as one request, so that no other
+  // client's command on the shared peer connection lands in between.
+  const int node = nodes[0];
+  std::vector<std::string> head = {"RINGKV.EXEC", "-", "0",
+                                   std::to_string(client.txn.queue.size())};
+  if (watches != nullptr) {
+    auto it = watches->remote.find(node);
+    if (it != watches->remote.end() && !it->second.empty()) {
+      head[1] = watches->session;
+      head[2] = std::to_string(it->second.size());
+    }
+  }
+  std::vector<std::string> counts;
+  counts.reserve(client.txn.queue.size());
+  for (const QueuedCommand& q : client.txn.queue) counts.push_back(std::to_string(q.argv.size()));
+  ArgList argv(head.begin(), head.end());
+  for (size_t i = 0; i < client.txn.queue.size(); ++i) {
+    argv.push_back(counts[i]);
+    for (const std::string& a : client.txn.queue[i].argv) argv.push_back(a);
+  }
+  std::string request;
+  cluster::EncodeCommand(argv, &request);
+  // The owner takes the session (RINGKV.EXEC consumes it), so nothing is left to release.
+  client.txn.Reset();
+  client.watches.reset();
+  Forward(node, request, client.proto, client.id, deferrer->Defer());
+  return Result::kDeferred;
+}
+
+Router::Result Router::RouteWatch(ClientState& client, const ArgList& args,
+                                  ReplyDeferrer* deferrer) {
+  // Inside MULTI, or without a watch layer, the handler answers the error.
+  if (client.txn.active || server_->watches == nullptr) return Result::kLocal;
+  bool any_remote = false;
+  for (size_t i = 1; i < args.size() && !any_remote; ++i) {
+    any_remote = cluster_->OwnerOf(args[i]) != cluster_->myself;
+  }
+  // All keys here: the handler registers them.
+  if (!any_remote) return Result::kLocal;
+
+  ClientWatches& w = EnsureClientWatches(*server_, client);
+  std::vector<std::pair<int, ArgList>> requests;  // node -> keys not yet watched there
+  for (size_t i = 1; i < args.size(); ++i) {
+    int owner = cluster_->OwnerOf(args[i]);
+    if (owner == cluster_->myself) continue;
+    // A key this client already watches there keeps its first registration, as Redis.
+    if (!w.remote[owner].insert(std::string(args[i])).second) continue;
+    auto it = std::find_if(requests.begin(), requests.end(),
+                           [owner](const auto& r) { return r.first == owner; });
+    if (it == requests.end()) {
+      requests.push_back({owner, {"RINGKV.WATCH", w.session}});
+      it = requests.end() - 1;
+    }
+    it->second.push_back(args[i]);
+  }
+  // Every remote key was already watched: the handler registers the local ones and answers.
+  if (requests.empty()) return Result::kLocal;
+
+  // The local keys now, the remote ones on their owners; the reply is +OK once all answered, or
+  // the first error (the watch is then marked failed, so EXEC aborts).
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (cluster_->OwnerOf(args[i]) != cluster_->myself) continue;
+    Status s = WatchLocalKey(*server_, &w.local, args[i]);
+    if (!s.ok()) w.failed = true;
+  }
+  struct FanIn {
+    size_t remaining = 0;
+    std::string error;  // the first error reply (RESP bytes)
+    Completion done;
+  };
+  auto fan = std::make_shared<FanIn>();
+  fan->remaining = requests.size();
+  fan->done = deferrer->Defer();
+  std::weak_ptr<ClientWatches> weak = client.watches;
+  for (const auto& [node, argv] : requests) {
+    std::string request;
+    cluster::EncodeCommand(argv, &request);
+    Forward(node, request, 2, client.id, [fan, weak](std::string_view reply) {
+      if (reply.empty() || reply[0] != '+') {
+        if (fan->error.empty()) fan->error = reply.empty() ? "-ERR empty reply\r\n" : reply;
+        if (auto locked = weak.lock()) locked->failed = true;
+      }
+      if (--fan->remaining == 0) fan->done(fan->error.empty() ? "+OK\r\n" : fan->error);
+    });
+  }
   return Result::kDeferred;
 }
 

@@ -56,17 +56,36 @@ class Router {
 
  private:
   struct FanOut;
+  struct ScanWalk;
   void Forward(int node, std::string_view request, int proto, uint64_t affinity, Completion done);
   Result FanOutKeys(ClientState& client, const CommandSpec& spec, const ArgList& args,
                     const std::vector<int>& positions, const std::vector<int>& owners,
                     ReplyDeferrer* deferrer);
   Result FanOutAll(ClientState& client, const CommandSpec& spec, const ArgList& args,
                    ReplyDeferrer* deferrer);
-  std::string RunLocal(ClientState& client, const ArgList& args);
+  // Runs args through this node's handlers as the router's own internal client (the caller's
+  // client may be gone by the time an asynchronous step runs); RESP2 reply bytes.
+  std::string RunLocal(const ArgList& args);
+  Result Scan(ClientState& client, const ArgList& args, ReplyDeferrer* deferrer);
+  void ScanStep(const std::shared_ptr<ScanWalk>& walk);
+
+  // ---- Transactions (issue 6; router.cc section "Transactions") ----
+  // EXEC runs where all the keys of its queue and of the client's watches live (here, or shipped
+  // whole to one other node as RINGKV.EXEC), else answers CROSSSLOT. WATCH of another node's
+  // keys registers them on their owner (RINGKV.WATCH). DISCARD/UNWATCH release those.
+  Result RouteTransaction(ClientState& client, const CommandSpec& spec, const ArgList& args,
+                          ReplyDeferrer* deferrer, Status* error);
+  Result RouteExec(ClientState& client, ReplyDeferrer* deferrer, Status* error);
+  Result RouteWatch(ClientState& client, const ArgList& args, ReplyDeferrer* deferrer);
+  // Tells the owners of the client's remote watches to forget them (fire and forget: the owners'
+  // leases end them anyway).
+  void ReleaseRemoteWatches(ClientState& client);
+  // ---- end of transactions ----
 
   ServerState* server_;
   ClusterState* cluster_;
   std::unique_ptr<cluster::PeerPool> pool_;
+  ClientState internal_client_;  // runs the local parts of fan-outs and SCAN walks
 };
 
 }  // namespace ringkv

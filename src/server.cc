@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "log.h"
 #include "storage/rocks_storage.h"
+#include "watch.h"
 
 namespace ringkv {
 namespace {
@@ -291,6 +292,8 @@ Status Server::Start() {
   state_.config = config_;
   state_.cluster = cluster_.get();
   state_.storage = storage_.get();
+  // WATCH (issue 6): every write from now on goes through the watch layer's observer.
+  InstallWatchLayer(&state_);
   state_.table = table_.get();
   state_.start_time_ms = NowWallMs();
   state_.last_save_unix = NowWallMs() / 1000;

@@ -21,6 +21,8 @@
 
 namespace ringkv {
 
+class WatchRegistry;
+
 // All live clients of the process, for CLIENT LIST / KILL / INFO clients. Thread-safe.
 class ClientRegistry {
  public:
@@ -73,6 +75,11 @@ struct ServerState {
   std::string run_id;      // 40 hex chars, fixed per process
   // SHUTDOWN: asks the process to stop (set by Server; nullptr in tests). Thread-safe.
   std::function<void()> request_shutdown;
+  // WATCH (issue 6, watch.h): the registry of watched keys. InstallWatchLayer() sets it and
+  // replaces `storage` by a write observer around it that bumps watched keys' versions;
+  // `watch_layer` owns both. nullptr = not installed: WATCH answers an error.
+  WatchRegistry* watches = nullptr;
+  std::shared_ptr<void> watch_layer;
 };
 
 // Passed to every handler. Lives for one command.
@@ -81,8 +88,11 @@ struct CommandContext {
   ClientState& client;
   const CommandSpec* cmd;  // the entry being executed (the subcommand's entry for containers)
   uint64_t now_ms;         // wall clock at command start; use it for TTL arithmetic
+  // Inside EXEC: the transaction's overlay (txn_storage.h), which collects the writes so they
+  // reach storage as one batch at the end. nullptr outside a transaction.
+  storage::Storage* txn_storage = nullptr;
 
-  storage::Storage& storage() { return *server.storage; }
+  storage::Storage& storage() { return txn_storage != nullptr ? *txn_storage : *server.storage; }
   KeyLocks& locks() { return server.locks; }
   Config& config() { return *server.config; }
 };

@@ -277,6 +277,20 @@ TEST_F(ClusterTest, WholeKeyspaceCommandsCoverEveryNode) {
   EXPECT_EQ(c.Run({"randomkey"}), "(nil)");
 }
 
+// A SCAN call hands the walk from node to node, so a small keyspace answers in one call, as
+// Redis does (a cursor per ring range would need hundreds of empty calls).
+TEST_F(ClusterTest, SmallKeyspaceScansInOneCall) {
+  Client c(ports_[1]);
+  EXPECT_EQ(c.Run({"scan", "0"}), "0,");  // empty cluster: cursor 0 and no keys, in one call
+  for (int n = 0; n < kNodes; ++n) ASSERT_EQ(c.Run({"set", KeyOn(n), "v"}), "OK");
+  std::string reply = c.Run({"scan", "0", "count", "10"});
+  EXPECT_EQ(reply.substr(0, 2), "0,") << reply;
+  EXPECT_EQ(std::count(reply.begin(), reply.end(), ','), kNodes) << reply;
+  EXPECT_EQ(c.Run({"scan", "0", "count", "0"}), "ERR: ERR syntax error");
+  EXPECT_EQ(c.Run({"scan", "x"}), "ERR: ERR invalid cursor");
+  EXPECT_EQ(c.Run({"scan", "18446744073709551615"}), "0,");  // past the last node
+}
+
 // Invariant 3: a peer that is down gives an error naming it, quickly, and the client's
 // connection keeps working; the pool heals when the peer is back.
 TEST_F(ClusterTest, PeerDownGivesBoundedErrorsAndHeals) {

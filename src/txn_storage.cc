@@ -1,0 +1,270 @@
+// TxnStorage and RunTransaction: see txn_storage.h for the atomicity argument.
+//
+// The overlay keeps one pending state per key (the last write wins), ordered by ring position as
+// the stored keys are, so SCAN and KEYS inside a transaction merge the two ordered sequences in
+// one pass. A pending delete hides the stored key; after a flush (cleared_) every stored key is
+// hidden and only pending writes are visible. Commit turns the pending states into one
+// storage::WriteBatch (one op per key, so op order does not matter).
+
+#include "txn_storage.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "cluster/key_hash.h"
+#include "command_table.h"
+#include "storage/key_codec.h"
+#include "watch.h"
+
+namespace ringkv {
+
+using storage::Entry;
+using storage::ScanItem;
+
+bool RunsInsideMulti(const CommandSpec& spec) {
+  const std::string& n = spec.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
+}
+
+// ---------------------------------------------------------------------------------------------
+// TxnStorage
+
+bool TxnStorage::Live(const Pending& p, uint64_t now) {
+  return !p.deleted && !storage::IsExpired(p.entry.expire_at_ms, now);
+}
+
+const TxnStorage::Pending* TxnStorage::Find(std::string_view key) const {
+  if (pending_.empty()) return nullptr;
+  auto it = pending_.find({cluster::KeyHash(key), std::string(key)});
+  return it == pending_.end() ? nullptr : &it->second;
+}
+
+Status TxnStorage::Get(std::string_view key, Entry* out) {
+  if (const Pending* p = Find(key)) {
+    if (!Live(*p, storage::NowMs())) return Status::NotFound();
+    *out = p->entry;
+    return Status::OK();
+  }
+  if (cleared_) return Status::NotFound();
+  return base_->Get(key, out);
+}
+
+Status TxnStorage::Exists(std::string_view key, Entry* meta_only) {
+  if (const Pending* p = Find(key)) {
+    if (!Live(*p, storage::NowMs())) return Status::NotFound();
+    meta_only->type = p->entry.type;
+    meta_only->expire_at_ms = p->entry.expire_at_ms;
+    return Status::OK();
+  }
+  if (cleared_) return Status::NotFound();
+  return base_->Exists(key, meta_only);
+}
+
+Status TxnStorage::Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
+                       storage::ValueType type) {
+  Pending& p = pending_[{cluster::KeyHash(key), std::string(key)}];
+  p.deleted = false;
+  p.entry.type = type;
+  p.entry.expire_at_ms = expire_at_ms;
+  p.entry.payload.assign(payload.data(), payload.size());
+  return Status::OK();
+}
+
+Status TxnStorage::Delete(std::string_view key) {
+  Pending& p = pending_[{cluster::KeyHash(key), std::string(key)}];
+  p.deleted = true;
+  p.entry = Entry();
+  return Status::OK();
+}
+
+Status TxnStorage::Write(const storage::WriteBatch& batch) {
+  for (const auto& op : batch.ops()) {
+    Status s = op.is_delete ? Delete(op.key) : Put(op.key, op.payload, op.expire_at_ms, op.type);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status TxnStorage::Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* out,
+                        uint64_t* next_cursor, uint64_t end) {
+  const uint64_t now = storage::NowMs();
+  if (end != 0 && end <= cursor) {
+    *next_cursor = 0;
+    return Status::OK();
+  }
+  auto first = pending_.lower_bound({cursor, std::string()});
+  auto in_range = [end](Map::const_iterator it) { return end == 0 || it->first.first < end; };
+
+  if (cleared_) {
+    // Only pending writes exist: Storage::Scan's walk over them (count examined entries, then
+    // finish the group at the last ring position).
+    if (count == 0) count = 1;
+    size_t examined = 0;
+    uint64_t last = 0;
+    for (auto it = first; it != pending_.end() && in_range(it); ++it) {
+      if (examined >= count && it->first.first != last) {
+        *next_cursor = it->first.first;
+        return Status::OK();
+      }
+      if (Live(it->second, now)) {
+        out->push_back({it->first.second, it->second.entry.type, it->second.entry.expire_at_ms});
+      }
+      last = it->first.first;
+      ++examined;
+    }
+    *next_cursor = 0;
+    return Status::OK();
+  }
+
+  // The stored keys decide how far this call goes; the pending states of that stretch of the ring
+  // replace or hide the stored keys and add the new ones, in ring order.
+  std::vector<ScanItem> stored;
+  uint64_t next = 0;
+  Status s = base_->Scan(cursor, count, &stored, &next, end);
+  if (!s.ok()) return s;
+  const uint64_t stop = next != 0 ? next : end;  // 0: to the end of the ring
+  auto it = first;
+  auto pending_in_stretch = [&]() {
+    return it != pending_.end() && in_range(it) && (stop == 0 || it->first.first < stop);
+  };
+  for (ScanItem& item : stored) {
+    std::pair<uint64_t, std::string> pos{cluster::KeyHash(item.key), item.key};
+    for (; pending_in_stretch() && it->first < pos; ++it) {
+      if (Live(it->second, now)) {
+        out->push_back({it->first.second, it->second.entry.type, it->second.entry.expire_at_ms});
+      }
+    }
+    if (pending_in_stretch() && it->first == pos) {
+      if (Live(it->second, now)) {
+        out->push_back({it->first.second, it->second.entry.type, it->second.entry.expire_at_ms});
+      }
+      ++it;
+      continue;
+    }
+    out->push_back(std::move(item));
+  }
+  for (; pending_in_stretch(); ++it) {
+    if (Live(it->second, now)) {
+      out->push_back({it->first.second, it->second.entry.type, it->second.entry.expire_at_ms});
+    }
+  }
+  *next_cursor = next;
+  return Status::OK();
+}
+
+Status TxnStorage::CountKeys(uint64_t* keys, uint64_t* keys_with_expiry) {
+  const uint64_t now = storage::NowMs();
+  uint64_t live = 0, with_expiry = 0;
+  if (!cleared_) {
+    Status s = base_->CountKeys(&live, &with_expiry);
+    if (!s.ok()) return s;
+    // Take out the stored state of every key the transaction wrote...
+    for (const auto& [pos, p] : pending_) {
+      Entry meta;
+      s = base_->Exists(pos.second, &meta);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      --live;
+      if (meta.expire_at_ms != 0) --with_expiry;
+    }
+  }
+  // ...and put in its pending state.
+  for (const auto& [pos, p] : pending_) {
+    if (!Live(p, now)) continue;
+    ++live;
+    if (p.entry.expire_at_ms != 0) ++with_expiry;
+  }
+  *keys = live;
+  *keys_with_expiry = with_expiry;
+  return Status::OK();
+}
+
+Status TxnStorage::DeleteAll() {
+  cleared_ = true;
+  pending_.clear();
+  return Status::OK();
+}
+
+Status TxnStorage::Commit() {
+  if (cleared_) {
+    Status s = base_->DeleteAll();
+    if (!s.ok()) return s;
+  }
+  if (pending_.empty()) return Status::OK();
+  storage::WriteBatch batch;
+  for (const auto& [pos, p] : pending_) {
+    if (p.deleted) {
+      // After a flush nothing is stored: a delete has nothing left to remove.
+      if (!cleared_) batch.Delete(pos.second);
+    } else {
+      batch.Put(pos.second, p.entry.payload, p.entry.expire_at_ms, p.entry.type);
+    }
+  }
+  return base_->Write(batch);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RunTransaction
+
+Status RunTransaction(ServerState& server, ClientState& client,
+                      const std::vector<QueuedCommand>& queue, const WatchSet* watches,
+                      resp::ReplyWriter* reply) {
+  // Lock: the stripes of every key the commands name and of every watched key, in stripe order;
+  // every stripe when a whole-keyspace command is queued. Handlers' own locks then nest.
+  bool everything = false;
+  std::vector<std::string_view> keys;
+  std::vector<int> positions;
+  for (const QueuedCommand& q : queue) {
+    if (q.spec->flags & kCmdKeyspace) everything = true;
+    q.spec->KeyPositions(q.argv.size(), &positions);
+    for (int p : positions) keys.push_back(q.argv[static_cast<size_t>(p)]);
+  }
+  if (watches != nullptr) {
+    for (std::string_view k : watches->Keys()) keys.push_back(k);
+  }
+  KeyLocks::Guard guard = everything     ? server.locks.LockEverything()
+                          : keys.empty() ? KeyLocks::Guard()
+                                         : server.locks.LockAll(keys);
+
+  // One clock for the whole transaction, as Redis freezes it during EXEC.
+  const uint64_t now = storage::NowMs();
+  if (watches != nullptr && !watches->Unchanged(now)) {
+    reply->NullArray();
+    return Status::OK();
+  }
+
+  // Run every command through its own handler against the overlay. Replies go to a buffer, so
+  // that a failed commit can answer one error instead.
+  TxnStorage overlay(server.storage);
+  std::string body;
+  resp::ReplyWriter w(&body, client.proto);
+  w.ArrayHeader(queue.size());
+  ArgList args;
+  for (const QueuedCommand& q : queue) {
+    args.assign(q.argv.begin(), q.argv.end());
+    const CommandSpec* spec = q.spec;
+    auto start = std::chrono::steady_clock::now();
+    CommandContext ctx{server, client, spec, now};
+    ctx.txn_storage = &overlay;
+    Status st = spec->handler(ctx, args, &w);
+    auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    spec->stats->calls.fetch_add(1, std::memory_order_relaxed);
+    spec->stats->usec.fetch_add(static_cast<uint64_t>(usec), std::memory_order_relaxed);
+    if (!st.ok()) {
+      spec->stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
+      server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
+      w.Error(st.ToReplyText());
+    }
+    w.SetProto(client.proto);  // HELLO inside the transaction
+  }
+
+  Status s = overlay.Commit();
+  if (!s.ok()) return s;
+  reply->Raw(body);
+  return Status::OK();
+}
+
+}  // namespace ringkv
