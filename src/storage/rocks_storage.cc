@@ -480,6 +480,10 @@ Status OpenRocksStorage(const RocksOptions& opts, std::unique_ptr<Storage>* out)
     o.compaction_style = rocksdb::kCompactionStyleLevel;
     o.level_compaction_dynamic_level_bytes = true;
     o.write_buffer_size = opts.write_buffer_bytes;
+    // Writers from different worker threads join one write group; the followers' default wait
+    // spins and sched_yield()s, which on a machine with as many busy threads as cores (the
+    // common case for a server) burns the CPU the leader needs. Block on the futex instead.
+    o.enable_write_thread_adaptive_yield = false;
     // A whole-key bloom filter in the memtable too: misses skip the memtable search.
     o.memtable_prefix_bloom_size_ratio = 0.02;
     o.memtable_whole_key_filtering = true;
