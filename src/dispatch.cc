@@ -63,9 +63,10 @@ Status ResolveCommand(const CommandTable& table, const ArgList& args, const Comm
 }
 
 void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, const ArgList& args,
-             resp::ReplyWriter* reply) {
+             resp::ReplyWriter* reply, storage::Storage* overlay, uint64_t now_ms) {
   auto start = std::chrono::steady_clock::now();
-  CommandContext ctx{server, client, spec, storage::NowMs()};
+  CommandContext ctx{server, client, spec, now_ms != 0 ? now_ms : storage::NowMs()};
+  ctx.txn_storage = overlay;
   Status st = spec->handler(ctx, args, reply);
   auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)

@@ -37,7 +37,9 @@ DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList&
 Status ResolveCommand(const CommandTable& table, const ArgList& args, const CommandSpec** out);
 
 // Runs a resolved command's handler here, with stats, writing exactly one reply. No checks.
+// `overlay` (EXEC's TxnStorage) replaces the server's storage for this command; `now_ms` 0 =
+// read the clock.
 void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, const ArgList& args,
-             resp::ReplyWriter* reply);
+             resp::ReplyWriter* reply, storage::Storage* overlay = nullptr, uint64_t now_ms = 0);
 
 }  // namespace ringkv

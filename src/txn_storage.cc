@@ -9,10 +9,10 @@
 #include "txn_storage.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "cluster/key_hash.h"
 #include "command_table.h"
+#include "dispatch.h"
 #include "storage/key_codec.h"
 #include "watch.h"
 
@@ -243,21 +243,7 @@ Status RunTransaction(ServerState& server, ClientState& client,
   ArgList args;
   for (const QueuedCommand& q : queue) {
     args.assign(q.argv.begin(), q.argv.end());
-    const CommandSpec* spec = q.spec;
-    auto start = std::chrono::steady_clock::now();
-    CommandContext ctx{server, client, spec, now};
-    ctx.txn_storage = &overlay;
-    Status st = spec->handler(ctx, args, &w);
-    auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
-    spec->stats->calls.fetch_add(1, std::memory_order_relaxed);
-    spec->stats->usec.fetch_add(static_cast<uint64_t>(usec), std::memory_order_relaxed);
-    if (!st.ok()) {
-      spec->stats->failed_calls.fetch_add(1, std::memory_order_relaxed);
-      server.stats.total_error_replies.fetch_add(1, std::memory_order_relaxed);
-      w.Error(st.ToReplyText());
-    }
+    Execute(server, client, q.spec, args, &w, &overlay, now);
     w.SetProto(client.proto);  // HELLO inside the transaction
   }
 
