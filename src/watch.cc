@@ -233,7 +233,7 @@ bool WatchSet::Unchanged(uint64_t now_ms) const {
   for (const Watched& w : keys_) {
     if (!registry_->Current(w.key, w.version)) return false;
     // Unchanged version: the TTL is still the one seen at WATCH time.
-    if (w.expire_at_ms != 0 && w.expire_at_ms <= now_ms) return false;
+    if (w.expire_at_ms != 0 && w.expire_at_ms < now_ms) return false;  // as keyIsExpired
   }
   return true;
 }

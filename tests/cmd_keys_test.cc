@@ -91,7 +91,7 @@ TEST_F(KeyCommandsTest, Unlink) {
 
 TEST_F(KeyCommandsTest, DelIgnoresExpiredKeys) {
   EXPECT_EQ(h.Run({"set", "a", "1", "px", "10"}), kOk);
-  h.AdvanceClockMs(10);
+  h.AdvanceClockMs(11);
   EXPECT_EQ(h.Run({"del", "a"}), Int(0));
 }
 
@@ -131,7 +131,10 @@ TEST_F(KeyCommandsTest, ExpireAndTtl) {
   h.AdvanceClockMs(9000);
   EXPECT_EQ(h.Run({"ttl", "k"}), Int(1));
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("v"));
-  h.AdvanceClockMs(1000);
+  h.AdvanceClockMs(1000);  // the expiry millisecond itself: still there, as in Redis
+  EXPECT_EQ(h.Run({"get", "k"}), Bulk("v"));
+  EXPECT_EQ(h.Run({"pttl", "k"}), Int(0));
+  h.AdvanceClockMs(1);
   EXPECT_EQ(h.Run({"get", "k"}), kNil);
   EXPECT_EQ(h.Run({"ttl", "k"}), Int(-2));
 }
@@ -292,7 +295,7 @@ TEST_F(KeyCommandsTest, RenameKeepsTtl) {
   EXPECT_EQ(h.Run({"pttl", "b"}), Int(5000));
   EXPECT_EQ(h.Run({"renamenx", "b", "c"}), Int(1));
   EXPECT_EQ(h.Run({"pttl", "c"}), Int(5000));
-  h.AdvanceClockMs(5000);
+  h.AdvanceClockMs(5001);
   EXPECT_EQ(h.Run({"exists", "a", "b", "c"}), Int(0));
   EXPECT_EQ(h.Run({"rename", "c", "d"}), Err("ERR no such key"));
 }
@@ -337,7 +340,7 @@ TEST_F(KeyCommandsTest, DbSizeAndFlush) {
   EXPECT_EQ(h.Run({"mset", "a", "1", "b", "2", "c", "3"}), kOk);
   EXPECT_EQ(h.Run({"pexpire", "c", "10"}), Int(1));
   EXPECT_EQ(h.Run({"dbsize"}), Int(3));
-  h.AdvanceClockMs(10);
+  h.AdvanceClockMs(11);
   EXPECT_EQ(h.Run({"dbsize"}), Int(2));
   EXPECT_EQ(h.Run({"flushdb"}), kOk);
   EXPECT_EQ(h.Run({"dbsize"}), Int(0));
@@ -359,7 +362,7 @@ TEST_F(KeyCommandsTest, Keys) {
   EXPECT_EQ(h.Run({"keys", "*"}), "*0\r\n");
   EXPECT_EQ(h.Run({"mset", "one", "1", "two", "2", "three", "3", "four", "4"}), kOk);
   EXPECT_EQ(h.Run({"set", "gone", "x", "px", "1"}), kOk);
-  h.AdvanceClockMs(1);
+  h.AdvanceClockMs(2);
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
@@ -414,7 +417,7 @@ TEST_F(KeyCommandsTest, ScanWalksEveryKeyOnce) {
 TEST_F(KeyCommandsTest, ScanSkipsExpiredKeys) {
   EXPECT_EQ(h.Run({"mset", "a", "1", "b", "2"}), kOk);
   EXPECT_EQ(h.Run({"pexpire", "b", "5"}), Int(1));
-  h.AdvanceClockMs(5);
+  h.AdvanceClockMs(6);
   EXPECT_EQ(h.Run({"scan", "0", "count", "100"}), "*2\r\n$1\r\n0\r\n*1\r\n" + Bulk("a"));
 }
 
@@ -478,7 +481,7 @@ TEST_F(KeyCommandsTest, RandomKey) {
   EXPECT_EQ(h.Run({"mset", "x", "1", "y", "2"}), kOk);
   EXPECT_EQ(h.Run({"pexpire", "x", "1"}), Int(1));
   EXPECT_EQ(h.Run({"pexpire", "y", "1"}), Int(1));
-  h.AdvanceClockMs(1);
+  h.AdvanceClockMs(2);
   EXPECT_EQ(h.Run({"randomkey"}), kNil);
 }
 

@@ -145,12 +145,14 @@ TEST_F(StringCommandsTest, SetExpireOptionsWithClock) {
   EXPECT_EQ(h.Run({"pttl", "k"}), Int(10000));
   h.AdvanceClockMs(9999);
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("v"));
+  h.AdvanceClockMs(1);  // the expiry millisecond: a key is expired only when now > expire-at
+  EXPECT_EQ(h.Run({"get", "k"}), Bulk("v"));
   h.AdvanceClockMs(1);
   EXPECT_EQ(h.Run({"get", "k"}), kNil);
 
   EXPECT_EQ(h.Run({"set", "k", "v", "PX", "1500"}), kOk);
   EXPECT_EQ(h.Run({"pttl", "k"}), Int(1500));
-  h.AdvanceClockMs(1500);
+  h.AdvanceClockMs(1501);
   EXPECT_EQ(h.Run({"exists", "k"}), Int(0));
 
   const uint64_t now = h.NowMs();
@@ -183,7 +185,7 @@ TEST_F(StringCommandsTest, SetNxCommand) {
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("v1"));
   // An expired key counts as absent.
   EXPECT_EQ(h.Run({"pexpire", "k", "10"}), Int(1));
-  h.AdvanceClockMs(10);
+  h.AdvanceClockMs(11);
   EXPECT_EQ(h.Run({"setnx", "k", "v3"}), Int(1));
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("v3"));
   EXPECT_EQ(h.Run({"ttl", "k"}), Int(-1));
@@ -195,7 +197,7 @@ TEST_F(StringCommandsTest, SetExAndPSetEx) {
   EXPECT_EQ(h.Run({"pttl", "k"}), Int(10000));
   EXPECT_EQ(h.Run({"psetex", "k", "250", "w"}), kOk);
   EXPECT_EQ(h.Run({"pttl", "k"}), Int(250));
-  h.AdvanceClockMs(250);
+  h.AdvanceClockMs(251);
   EXPECT_EQ(h.Run({"get", "k"}), kNil);
 
   EXPECT_EQ(h.Run({"setex", "k", "0", "v"}), Err("ERR invalid expire time in 'setex' command"));
@@ -345,7 +347,7 @@ TEST_F(StringCommandsTest, CountersKeepTtl) {
   EXPECT_EQ(h.Run({"incr", "n"}), Int(11));
   EXPECT_EQ(h.Run({"incrbyfloat", "n", "0.5"}), Bulk("11.5"));
   EXPECT_EQ(h.Run({"pttl", "n"}), Int(100000));
-  h.AdvanceClockMs(100000);
+  h.AdvanceClockMs(100001);
   EXPECT_EQ(h.Run({"incr", "n"}), Int(1));  // expired: starts from 0, no TTL
   EXPECT_EQ(h.Run({"ttl", "n"}), Int(-1));
 }

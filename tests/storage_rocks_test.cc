@@ -142,7 +142,7 @@ TEST_F(RocksStorageTest, FlushDropsAlreadyExpiredValues) {
   Open();
   for (int i = 0; i < 1000; ++i) MustPut("e" + std::to_string(i), "v", kStartMs + 1000);
   for (int i = 0; i < 10; ++i) MustPut("p" + std::to_string(i), "v");
-  g_fake_now = kStartMs + 1000;
+  g_fake_now = kStartMs + 1001;
   MustFlush();
   EXPECT_EQ(SstValueCountForTest(db_.get()), 10u);
   EXPECT_EQ(RawEntryCountForTest(db_.get()), 10u);

@@ -182,7 +182,9 @@ TYPED_TEST(StorageTest, ExpiredValuesAreAbsent) {
   EXPECT_EQ(keys, 2u);
   EXPECT_EQ(with_expiry, 1u);
 
-  g_fake_now = kStartMs + 1000;  // expire_at_ms <= now: gone
+  g_fake_now = kStartMs + 1000;  // the expiry millisecond itself: still there (Redis: now > when)
+  EXPECT_EQ(this->GetOrMissing("ttl"), "v");
+  g_fake_now = kStartMs + 1001;
   EXPECT_TRUE(this->db_->Get("ttl", &e).IsNotFound());
   EXPECT_TRUE(this->db_->Exists("ttl", &e).IsNotFound());
   EXPECT_EQ(this->GetOrMissing("persist"), "p");
@@ -328,7 +330,7 @@ TYPED_TEST(StorageTest, ScanNeverSplitsATagGroup) {
 TYPED_TEST(StorageTest, ScanCountsExpiredEntriesTowardTheBound) {
   for (int i = 0; i < 100; ++i) this->MustPut("e" + std::to_string(i), "v", kStartMs + 10);
   this->MustPut("live", "v");
-  g_fake_now = kStartMs + 10;
+  g_fake_now = kStartMs + 11;
   std::vector<ScanItem> items;
   uint64_t next = 0;
   ASSERT_TRUE(this->db_->Scan(0, 10, &items, &next).ok());

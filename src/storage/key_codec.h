@@ -87,7 +87,7 @@ inline Status DecodeValue(std::string_view value, uint64_t* expire_at_ms, ValueT
 }
 
 inline bool IsExpired(uint64_t expire_at_ms, uint64_t now_ms) {
-  return expire_at_ms != 0 && expire_at_ms <= now_ms;
+  return expire_at_ms != 0 && expire_at_ms < now_ms;
 }
 
 // The SCAN walk (Storage::Scan's contract) over any ordered cursor with

@@ -4,7 +4,8 @@
 // Keys are ordered by ring position: the stored key is the 8-byte big-endian
 // cluster::KeyHash(key) followed by the key's bytes, so one ring range is one contiguous key range
 // and a SCAN cursor is a ring position. A stored value is [expire_at_ms:u64 LE][type:u8][payload];
-// expire_at_ms 0 means no expiry. Reads treat a value with 0 < expire_at_ms <= NowMs() as absent.
+// expire_at_ms 0 means no expiry. Reads treat a value with 0 < expire_at_ms < NowMs() as absent:
+// as in Redis (keyIsExpired: now > when), a key lives through its expiry millisecond.
 //
 // Thread-safety: every method may be called from any thread concurrently. Single calls are atomic;
 // read-modify-write sequences need the caller's key locks (src/key_locks.h).

@@ -1,7 +1,7 @@
 #pragma once
 // RocksDB plug-ins that get expired values off the disk.
 //
-// - TtlCompactionFilterFactory: its filters drop every value with 0 < expire_at_ms <= NowMs(),
+// - TtlCompactionFilterFactory: its filters drop every value with 0 < expire_at_ms < NowMs(),
 //   at flush as well as at compaction. Dropping only reclaims space: reads check expiry
 //   themselves, since filters run late and ignore snapshots.
 // - TtlPropertiesCollectorFactory: records, for each SST file, how many entries carry an expiry
