@@ -247,6 +247,23 @@ redisReplyObjectFunctions kLimitedFunctions = {LimitedCreateString, LimitedCreat
 
 void OnPoll(uv_poll_t* handle, int status, int events);
 
+// If the reader is in the middle of a bulk string whose length line "N\r\n" is buffered, sets
+// *len = N. hiredis 0.14 consumes the '$' type byte, records the task's type, and leaves the
+// length line unread until all N bytes have arrived.
+bool PendingBulkLength(const redisReader* r, uint64_t* len) {
+  if (r->ridx < 0 || r->rstack[r->ridx].type != REDIS_REPLY_STRING) return false;
+  const char* p = r->buf + r->pos;
+  size_t n = r->len - r->pos;
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < n && i < 20 && p[i] >= '0' && p[i] <= '9'; ++i) {
+    v = v * 10 + static_cast<uint64_t>(p[i] - '0');
+  }
+  if (i == 0 || i >= n || p[i] != '\r') return false;
+  *len = v;
+  return true;
+}
+
 void UpdatePoll(Link* link) {
   if (!link->poll_open) return;
   int rc =
@@ -335,9 +352,19 @@ void OnPoll(uv_poll_t* handle, int status, int events) {
     // A bulk string or line waits in the reader's buffer until complete: bound it here.
     if (link->ac != nullptr && link->state != LinkState::kClosed) {
       const redisReader* r = link->ac->c.reader;
+      uint64_t announced = 0;
       if (r != nullptr && r->len - r->pos > link->max_reply_bytes + kPendingSlack) {
         link->limit_error = "reply larger than " + std::to_string(link->max_reply_bytes) +
                             " bytes (" + std::to_string(r->len - r->pos) + " pending)";
+        link->pool->CloseLink(link, FailKind::kLimit, link->limit_error);
+      } else if (r != nullptr && PendingBulkLength(r, &announced) &&
+                 announced > link->max_reply_bytes) {
+        // hiredis leaves an incomplete bulk's "$N\r\n" unread until all N bytes are there:
+        // a header announcing more than we accept fails the link now, before a peer can make
+        // us buffer up to the limit.
+        link->limit_error = "reply announces a " + std::to_string(announced) +
+                            "-byte bulk string, over the " + std::to_string(link->max_reply_bytes) +
+                            "-byte limit";
         link->pool->CloseLink(link, FailKind::kLimit, link->limit_error);
       }
     }
