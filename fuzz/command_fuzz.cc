@@ -151,8 +151,8 @@ class ReplyValidator {
       case ',':
         return !line.empty() || Bad("empty double");
       case '(':
-        return Int(line, &n) || (!line.empty() && line.find_first_not_of("-0123456789") ==
-                                                      std::string_view::npos) ||
+        return Int(line, &n) ||
+               (!line.empty() && line.find_first_not_of("-0123456789") == std::string_view::npos) ||
                Bad("bad big number");
       case '!':
         if (!Int(line, &n) || n < 0) return Bad("bad blob error length");
@@ -201,8 +201,7 @@ bool Skip(const std::vector<std::string_view>& argv) {
   for (std::string_view a : argv) {
     if (a.size() > kMaxArgLen) return true;
   }
-  if (argv.size() >= 2 && EqualsIgnoreCase(argv[0], "config") &&
-      EqualsIgnoreCase(argv[1], "set")) {
+  if (argv.size() >= 2 && EqualsIgnoreCase(argv[0], "config") && EqualsIgnoreCase(argv[1], "set")) {
     for (std::string_view a : argv) {
       if (EqualsIgnoreCase(a, "proto-max-bulk-len")) return true;
     }

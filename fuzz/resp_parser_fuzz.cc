@@ -28,8 +28,8 @@
 
 namespace {
 
-using ringkv::resp::ParseResult;
 using ringkv::resp::Parser;
+using ringkv::resp::ParseResult;
 using ringkv::resp::ParserLimits;
 
 constexpr size_t kSizeCheckThreshold = 64 * 1024;  // PROTO_INLINE_MAX_SIZE and friends
@@ -39,9 +39,9 @@ constexpr size_t kSizeCheckThreshold = 64 * 1024;  // PROTO_INLINE_MAX_SIZE and 
   std::abort();
 }
 
-#define FUZZ_CHECK(cond)        \
-  do {                          \
-    if (!(cond)) Fail(#cond);   \
+#define FUZZ_CHECK(cond)      \
+  do {                        \
+    if (!(cond)) Fail(#cond); \
   } while (0)
 
 // What one pass produced: the commands in order, and the error text if it ended in one.
