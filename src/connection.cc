@@ -183,6 +183,13 @@ void Connection::ProcessInput() {
   DispatchContext dc;
   dc.router = worker_->router();
   dc.deferrer = this;
+  // The hard output limit is checked after every command, as Redis checks it on every reply it
+  // adds: a pipeline of big replies to a client that never reads must not pile up first.
+  size_t hard_limit = 0;
+  {
+    std::lock_guard<std::mutex> g(st.config->mu());
+    hard_limit = static_cast<size_t>(st.config->output_limit_normal.hard);
+  }
   while (!closing_ && !close_after_write_) {
     resp::ParseResult r = parser_.Next(&argv_);
     if (r == resp::ParseResult::kNeedMore) break;
@@ -210,6 +217,11 @@ void Connection::ProcessInput() {
     if (queued && result == DispatchResult::kDone) {
       slots_.push_back({std::move(scratch_), true});
       scratch_.clear();
+    }
+    size_t pending = PendingOutput();
+    if ((hard_limit != 0 && pending > hard_limit) ||
+        (!client_.authenticated && pending > kUnauthOutputLimit)) {
+      if (!CheckOutputLimits(NowWallMs())) return;  // closed
     }
   }
   writer_.SetBuffer(&out_);

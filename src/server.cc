@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +79,34 @@ int ListenSocket(const std::string& addr, int port, int backlog, std::string* er
     return -1;
   }
   return fd;
+}
+
+// As Redis's adjustOpenFilesLimit: make room for maxclients plus descriptors the server needs
+// itself (listeners, RocksDB's SST and WAL files, peer connections); raise the soft limit if the
+// hard one allows, else lower maxclients so that surplus clients are told
+// "-ERR max number of clients reached" instead of accept() failing with EMFILE (which would
+// also leave RocksDB unable to open a file).
+void FitMaxClientsToFileLimit(Config* config) {
+  constexpr int64_t kReservedFds = 32 + 96;  // Redis reserves 32; RocksDB and peers need more
+  int64_t want = config->maxclients.load() + kReservedFds;
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_cur) < want) {
+    rlim_t target = static_cast<rlim_t>(want);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < target) target = rl.rlim_max;
+    rlimit raised = rl;
+    raised.rlim_cur = target;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || static_cast<int64_t>(rl.rlim_cur) >= want) return;
+  int64_t fit = static_cast<int64_t>(rl.rlim_cur) - kReservedFds;
+  if (fit < 1) fit = 1;
+  RINGKV_LOG(kWarning,
+             "You requested maxclients of %lld requiring at least %lld max file descriptors, but "
+             "the open files limit is %llu: maxclients is now %lld.",
+             static_cast<long long>(config->maxclients.load()), static_cast<long long>(want),
+             static_cast<unsigned long long>(rl.rlim_cur), static_cast<long long>(fit));
+  config->maxclients = fit;
 }
 
 int BoundPort(int fd) {
@@ -304,6 +333,7 @@ Status Server::Start() {
   if (n > 0) state_.executable.assign(exe, static_cast<size_t>(n));
   state_.request_shutdown = [this] { RequestShutdown(); };
 
+  FitMaxClientsToFileLimit(config_);
   std::vector<std::vector<int>> fds(static_cast<size_t>(state_.worker_threads));
   st = Bind(&fds);
   if (!st.ok()) return st;
