@@ -9,7 +9,7 @@ export RINGKV_SERVER="${1:-${RINGKV_SERVER:-$here/../build/ringkv-server}}"
 export PYTHONDONTWRITEBYTECODE=1
 py=/usr/bin/python3
 
-suites=(redis_cli py_resp2 py_resp3 node_clients differential benchmark durability_kill9 cluster py_multi py_multi_cluster node_multi reliability)
+suites=(redis_cli py_resp2 py_resp3 node_clients differential benchmark durability_kill9 cluster py_multi py_multi_cluster node_multi reliability hostile)
 declare -A cmd=(
   [redis_cli]="$py $here/cli/run_cli.py"
   [py_resp2]="$py -m pytest -q -p no:cacheprovider $here/py --ignore=$here/py/test_resp3.py"
@@ -19,6 +19,7 @@ declare -A cmd=(
   [py_multi_cluster]="$py -m pytest -q -p no:cacheprovider $here/multi/test_cluster.py"
   [node_multi]="bash $here/multi/node/run.sh"
   [reliability]="$py -m pytest -q -p no:cacheprovider -rfEs $here/reliability"
+  [hostile]="$py -m pytest -q -p no:cacheprovider -rfEs $here/hostile"
   [node_clients]="bash $here/node/run.sh"
   [differential]="$py $here/differential/differential.py"
   [benchmark]="$py $here/bench/run_bench.py"

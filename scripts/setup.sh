@@ -10,7 +10,9 @@ packages=(
   redis-server redis-tools            # reference server, redis-cli, redis-benchmark
   python3 python3-redis python3-pytest  # redis-py suites run with /usr/bin/python3
   nodejs npm                          # node-redis and ioredis suites
-  iproute2 procps
+  iproute2 procps                     # network namespaces for the protected-mode test
+  clang libclang-rt-14-dev            # sanitizer and libFuzzer builds (scripts/test.sh under CI)
+  nutcracker linux-perf bc            # scripts/bench.sh: twemproxy, profiles
 )
 
 missing=()
