@@ -1,0 +1,721 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks: ringkv against Redis, twemproxy + Redis and Redis Cluster, on this
+# machine.
+# Usage: scripts/bench.sh [--quick] [--only single|cluster|experiment] [--no-build]
+#                         [--build-dir DIR] [--keep]
+#
+# What it does, one system at a time (the machine's cores are shared by servers and clients):
+#   single      Debian's redis-server (no persistence), redis-server with appendonly yes +
+#               appendfsync everysec, and one ringkv-server (appendfsync everysec).
+#   cluster     nutcracker (twemproxy, ketama) in front of 3 redis-servers; a 3-master Redis
+#               Cluster driven with redis-benchmark --cluster; a 3-node ringkv cluster entered
+#               through n1, then through n2 and n3.
+#   experiment  ringkv-bench, open loop: load the k<i> keys (100-byte values), then GET at a fixed
+#               1000 and 10000 req/s against 1 ringkv node, 3 ringkv nodes (connections spread
+#               over all three) and, as a reference, one redis-server.
+# For single and cluster, every system first gets the k<i> keys loaded (ringkv-bench --load; for
+# Redis Cluster, redis-cli --pipe per master) to measure RSS and data-dir size, then the same
+# redis-benchmark runs: -c 50 -d 100 -r 1000000, tests SET GET INCR MSET at -P 1 and -P 16, each
+# run long enough for >= 10 s (--quick: 2 s), sized from two short probe runs.
+# Progress goes to stderr; the report (tables and ratios) to stdout at the end.
+# Every process started here is stopped by its PID when the script exits, fails or is interrupted.
+# Servers' logs and data live in a temporary directory, removed at the end unless --keep.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+
+QUICK=0
+ONLY=""
+BUILD=1
+KEEP=0
+BUILD_DIR=build
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --only)
+      [[ $# -ge 2 ]] || { echo "bench.sh: --only needs single|cluster|experiment" >&2; exit 2; }
+      ONLY="$2"
+      shift
+      ;;
+    --no-build) BUILD=0 ;;
+    --keep) KEEP=1 ;;
+    --build-dir)
+      [[ $# -ge 2 ]] || { echo "bench.sh: --build-dir needs a directory" >&2; exit 2; }
+      BUILD_DIR="$2"
+      shift
+      ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$ONLY" in "" | single | cluster | experiment) ;; *)
+  echo "bench.sh: --only takes single, cluster or experiment" >&2; exit 2 ;;
+esac
+
+if ((QUICK)); then
+  TEST_SECS=2        # target length of one redis-benchmark run
+  PROBE_SECS=0.5     # length of the probe run that sizes it
+  LOAD_KEYS=100000   # k<i> keys loaded before the redis-benchmark runs
+  EXP_KEYS=100000
+  EXP_SECS=10
+else
+  TEST_SECS=10
+  PROBE_SECS=1
+  LOAD_KEYS=1000000
+  EXP_KEYS=1000000
+  EXP_SECS=60
+fi
+CLIENTS=50
+TESTS=(set get incr mset)
+PIPELINES=(1 16)
+EXP_RATES=(1000 10000)
+
+SERVER="$ROOT/$BUILD_DIR/ringkv-server"
+BENCH="$ROOT/$BUILD_DIR/ringkv-bench"
+PY=/usr/bin/python3  # Debian's python, with python3-redis
+
+log() { echo "[bench $(date +%T)] $*" >&2; }
+die() {
+  echo "bench.sh: $*" >&2
+  exit 1
+}
+
+for tool in redis-server redis-cli redis-benchmark ss; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found; run scripts/setup.sh"
+done
+if [[ -z "$ONLY" || "$ONLY" == cluster ]]; then
+  command -v nutcracker >/dev/null 2>&1 ||
+    die "nutcracker (twemproxy) not found: apt-get install nutcracker (scripts/setup.sh)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: every server we start is in PIDS; cleanup stops them by PID.
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringkv-bench.XXXXXX")"
+PIDS=()
+REPORTED=0
+RESULTS="$WORK/results.tsv"  # section system test pipeline rps p50 p99 note
+MEMORY="$WORK/memory.tsv"    # section system keys load_rps rss_kb dir_bytes peak_kb note
+: >"$RESULTS"
+: >"$MEMORY"
+
+stop_pids() {
+  local pid deadline
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  deadline=$((SECONDS + 10))
+  for pid in "$@"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid did not exit after SIGTERM; SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  local keep=() p alive
+  for p in "${PIDS[@]}"; do
+    alive=1
+    for pid in "$@"; do [[ "$p" == "$pid" ]] && alive=0; done
+    ((alive)) && keep+=("$p")
+  done
+  PIDS=("${keep[@]}")
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  if ((${#PIDS[@]} > 0)); then stop_pids "${PIDS[@]}"; fi
+  if ((status != 0 && REPORTED == 0)) && [[ -s "$RESULTS" || -s "$MEMORY" ]]; then
+    echo "bench.sh: failed (exit $status); the results so far:" >&2
+    report || true
+  fi
+  if ((KEEP)); then
+    echo "bench.sh: logs and data kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_bg LOG CMD...: runs CMD in the background; its PID is in LAST_PID.
+start_bg() {
+  local logf="$1"
+  shift
+  "$@" >"$logf" 2>&1 </dev/null &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# free_port: a port P with P and P+10000 (Redis Cluster's bus port) free, below the kernel's
+# ephemeral range so that no client connection can take it meanwhile. Result in PORT.
+USED_PORTS=" "
+port_free() { ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .; }
+free_port() {
+  local p i
+  for ((i = 0; i < 500; i++)); do
+    p=$((10000 + RANDOM % 12000))
+    [[ "$USED_PORTS" == *" $p "* ]] && continue
+    port_free "$p" && port_free $((p + 10000)) || continue
+    USED_PORTS+="$p "
+    PORT=$p
+    return 0
+  done
+  die "no free port found"
+}
+
+# wait_ready PORT PID LOG NAME: until PING answers PONG (30 s), or fail with the log's tail.
+wait_ready() {
+  local port="$1" pid="$2" logf="$3" name="$4" deadline=$((SECONDS + 30))
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$logf" >&2 || true
+      die "$name (port $port) exited at start"
+    fi
+    if [[ "$(timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)" == PONG ]]; then
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$logf" >&2 || true
+      die "$name (port $port) did not answer PING within 30 s"
+    fi
+    sleep 0.1
+  done
+}
+
+proc_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+sum_kb() {
+  local field="$1" total=0 pid kb
+  shift
+  for pid in "$@"; do
+    kb="$(proc_kb "$pid" "$field")"
+    total=$((total + ${kb:-0}))
+  done
+  echo "$total"
+}
+dir_bytes() { du -sb "$@" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+
+# ---------------------------------------------------------------------------------------------
+# Starting the systems. Each start_* sets SYS_PIDS (to stop and measure), SYS_DIRS (data dirs)
+# and the ports it listens on.
+
+start_redis() {  # start_redis NAME DIR [redis-server options...]; port in PORT
+  local name="$1" dir="$2"
+  shift 2
+  free_port
+  mkdir -p "$dir"
+  start_bg "$dir.log" redis-server --port "$PORT" --bind 127.0.0.1 --dir "$dir" --save '' \
+    --daemonize no "$@"
+  wait_ready "$PORT" "$LAST_PID" "$dir.log" "$name"
+}
+
+start_ringkv_single() {  # start_ringkv_single TAG: one node, fresh data dir $WORK/TAG
+  local dir="$WORK/$1"
+  free_port
+  mkdir -p "$dir"
+  start_bg "$dir.log" "$SERVER" --port "$PORT" --bind 127.0.0.1 --dir "$dir" --appendfsync everysec
+  wait_ready "$PORT" "$LAST_PID" "$dir.log" ringkv-server
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$dir")
+  SYS_PORTS=("$PORT")
+}
+
+# start_ringkv_cluster TAG: three ringkv nodes, with fresh data dirs $WORK/TAG-nX.
+start_ringkv_cluster() {
+  local tag="$1" i nodes="" ports=() dir
+  for i in 1 2 3; do
+    free_port
+    ports+=("$PORT")
+    nodes+="${nodes:+,}n$i@127.0.0.1:$PORT"
+  done
+  SYS_PIDS=()
+  SYS_DIRS=()
+  for i in 1 2 3; do
+    dir="$WORK/$tag-n$i"
+    mkdir -p "$dir"
+    start_bg "$dir.log" "$SERVER" --port "${ports[$((i - 1))]}" --bind 127.0.0.1 --dir "$dir" \
+      --appendfsync everysec --cluster-myself "n$i" --cluster-nodes "$nodes"
+    SYS_PIDS+=("$LAST_PID")
+    SYS_DIRS+=("$dir")
+  done
+  for i in 1 2 3; do
+    wait_ready "${ports[$((i - 1))]}" "${SYS_PIDS[$((i - 1))]}" "$WORK/$tag-n$i.log" "ringkv n$i"
+  done
+  # A node may still be backing off its first connect to a peer: wait until DBSIZE, which asks
+  # every node, answers through each of them.
+  local deadline=$((SECONDS + 20)) reply
+  for i in 1 2 3; do
+    while :; do
+      reply="$(timeout 2 redis-cli -h 127.0.0.1 -p "${ports[$((i - 1))]}" dbsize 2>&1 || true)"
+      [[ "$reply" =~ ^[0-9]+$ ]] && break
+      if ((SECONDS >= deadline)); then
+        tail -n 5 "$WORK/$tag"-n*.log >&2 || true
+        die "DBSIZE through ringkv n$i does not answer in 20 s (last: '${reply:-no reply in 2 s}')"
+      fi
+      sleep 0.1
+    done
+  done
+  SYS_PORTS=("${ports[@]}")
+}
+
+start_redis_trio() {  # three plain redis-servers (for twemproxy); SYS_* as above
+  local i
+  SYS_PIDS=()
+  SYS_DIRS=()
+  SYS_PORTS=()
+  for i in 1 2 3; do
+    start_redis "redis r$i" "$WORK/twem-r$i" --appendonly no "$@"
+    SYS_PIDS+=("$LAST_PID")
+    SYS_DIRS+=("$WORK/twem-r$i")
+    SYS_PORTS+=("$PORT")
+  done
+}
+
+start_twemproxy() {
+  start_redis_trio
+  free_port
+  local listen="$PORT" conf="$WORK/nutcracker.yml"
+  free_port
+  local stats="$PORT"
+  cat >"$conf" <<EOF
+ringkv_bench:
+  listen: 127.0.0.1:$listen
+  hash: fnv1a_64
+  distribution: ketama
+  redis: true
+  auto_eject_hosts: false
+  timeout: 10000
+  servers:
+   - 127.0.0.1:${SYS_PORTS[0]}:1 r1
+   - 127.0.0.1:${SYS_PORTS[1]}:1 r2
+   - 127.0.0.1:${SYS_PORTS[2]}:1 r3
+EOF
+  nutcracker --test-conf --conf-file="$conf" >/dev/null 2>&1 || die "nutcracker rejects $conf"
+  start_bg "$WORK/nutcracker.log" nutcracker --conf-file="$conf" --stats-port="$stats" \
+    --stats-addr=127.0.0.1
+  SYS_PIDS+=("$LAST_PID")
+  wait_ready "$listen" "$LAST_PID" "$WORK/nutcracker.log" nutcracker
+  PROXY_PORT="$listen"
+}
+
+start_redis_cluster() {
+  local i dir hosts=()
+  SYS_PIDS=()
+  SYS_DIRS=()
+  SYS_PORTS=()
+  for i in 1 2 3; do
+    dir="$WORK/rcluster-$i"
+    start_redis "redis cluster node $i" "$dir" --appendonly no --cluster-enabled yes \
+      --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000
+    SYS_PIDS+=("$LAST_PID")
+    SYS_DIRS+=("$dir")
+    SYS_PORTS+=("$PORT")
+    hosts+=("127.0.0.1:$PORT")
+  done
+  redis-cli --cluster create "${hosts[@]}" --cluster-replicas 0 --cluster-yes \
+    >"$WORK/rcluster-create.log" 2>&1 || {
+    cat "$WORK/rcluster-create.log" >&2
+    die "redis-cli --cluster create failed"
+  }
+  local deadline=$((SECONDS + 30)) port
+  for port in "${SYS_PORTS[@]}"; do
+    until redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null |
+      grep -q '^cluster_state:ok'; do
+      ((SECONDS < deadline)) || die "Redis Cluster did not reach cluster_state:ok in 30 s"
+      sleep 0.2
+    done
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Loading and measuring.
+
+# load_keys SECTION SYSTEM HOSTS: writes k0..k(LOAD_KEYS-1) with ringkv-bench, then records the
+# load rate, RSS and data-dir size of SYS_PIDS / SYS_DIRS.
+load_keys() {
+  local section="$1" system="$2" hosts="$3" n="${4:-$LOAD_KEYS}" out rps
+  out="$("$BENCH" --hosts "$hosts" --load "$n" --connections "$CLIENTS" --pipeline 64 \
+    --value-size 100 2>&1)" || {
+    echo "$out" >&2
+    die "loading $system failed"
+  }
+  rps="$(sed -n 's/^LOAD .* rps=\([0-9.]*\) .*/\1/p' <<<"$out")"
+  record_memory "$section" "$system" "$n" "${rps:-?}" "ringkv-bench --load, -c $CLIENTS -P 64"
+}
+
+# load_keys_redis_cluster SECTION SYSTEM: the same keys, sent to each master for its slots
+# (ringkv-bench does not follow MOVED), through redis-cli --pipe.
+load_keys_redis_cluster() {
+  local section="$1" system="$2" ports="${SYS_PORTS[*]}" start end pid pids=() port rps
+  "$PY" - "$LOAD_KEYS" "$WORK" $ports <<'EOF'
+import sys
+import redis
+from redis.crc import key_slot
+n, work, ports = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+owner = {}
+for lo, hi, master, *_ in redis.Redis(port=int(ports[0])).execute_command("CLUSTER", "SLOTS"):
+    for s in range(lo, hi + 1):
+        owner[s] = int(master[1])
+files = {int(p): open(f"{work}/load-{p}.resp", "wb") for p in ports}
+value = b"x" * 100
+for i in range(n):
+    k = b"k%d" % i
+    files[owner[key_slot(k)]].write(
+        b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$100\r\n%s\r\n" % (len(k), k, value))
+for f in files.values():
+    f.close()
+EOF
+  start=$(date +%s.%N)
+  for port in $ports; do
+    redis-cli -h 127.0.0.1 -p "$port" --pipe <"$WORK/load-$port.resp" >"$WORK/load-$port.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || die "redis-cli --pipe failed: $(cat "$WORK"/load-*.log)"
+  done
+  end=$(date +%s.%N)
+  rm -f "$WORK"/load-*.resp
+  rps="$(awk -v n="$LOAD_KEYS" -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')"
+  record_memory "$section" "$system" "$LOAD_KEYS" "$rps" "redis-cli --pipe per master"
+}
+
+record_memory() {  # SECTION SYSTEM KEYS LOAD_RPS NOTE (RSS and dir size of SYS_* right now)
+  sleep 1  # let background flushes settle
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$(sum_kb VmRSS "${SYS_PIDS[@]}")" \
+    "$(dir_bytes "${SYS_DIRS[@]}")" "-" "$5" >>"$MEMORY"
+}
+
+record_peak() {  # SECTION SYSTEM: fills in peak RSS (VmHWM) of SYS_PIDS for the row
+  local peak
+  peak="$(sum_kb VmHWM "${SYS_PIDS[@]}")"
+  awk -F'\t' -v OFS='\t' -v s="$1" -v y="$2" -v p="$peak" \
+    '$1 == s && $2 == y { $7 = p } { print }' "$MEMORY" >"$MEMORY.new"
+  mv "$MEMORY.new" "$MEMORY"
+}
+
+# rb PORT TEST PIPELINE N [extra...]: one redis-benchmark run; prints "rps p50 p99" or "ERR msg".
+rb() {
+  local port="$1" test="$2" p="$3" n="$4" line err
+  shift 4
+  line="$(redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d 100 -r 1000000 -n "$n" \
+    -P "$p" -t "$test" --csv "$@" 2>"$WORK/rb.err" | grep -v '^"test"' | tail -n 1 || true)"
+  # Columns: test, rps, avg, min, p50, p95, p99, max (latencies in ms).
+  local name rps avg min p50 p95 p99 rest
+  IFS=, read -r name rps avg min p50 p95 p99 rest <<<"${line//\"/}"
+  if [[ "$rps" =~ ^[0-9.]+$ && "$p50" =~ ^[0-9.]+$ && "$p99" =~ ^[0-9.]+$ ]]; then
+    echo "$rps $p50 $p99"
+  else
+    err="$(grep -v -i 'could not fetch server config' "$WORK/rb.err" | head -n 1 || true)"
+    echo "ERR ${err:-no result}"
+  fi
+}
+
+# bench_system SECTION SYSTEM PORT [extra redis-benchmark options...]: every test at every
+# pipeline depth, each sized by a probe run to last about TEST_SECS.
+bench_system() {
+  local section="$1" system="$2" port="$3" test p probe_n n res rps p50 p99
+  shift 3
+  for test in "${TESTS[@]}"; do
+    if [[ "$test" == mset && " $* " == *" --cluster "* ]]; then
+      printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$section" "$system" MSET "-" \
+        "skipped: redis-benchmark --cluster cannot send cross-slot MSET" >>"$RESULTS"
+      continue
+    fi
+    for p in "${PIPELINES[@]}"; do
+      # The probe should take well under a second: MSET writes 10 keys per request.
+      probe_n=$((p == 1 ? 10000 : 50000))
+      [[ "$test" == mset ]] && probe_n=$((probe_n / 5))
+      res="$(rb "$port" "$test" "$p" "$probe_n" "$@")"
+      if [[ "$res" == ERR* ]]; then
+        log "$system ${test^^} -P $p: $res"
+        printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$section" "$system" "${test^^}" "$p" "${res#ERR }" \
+          >>"$RESULTS"
+        continue
+      fi
+      # A second probe of PROBE_SECS gives a steadier rate; the run gets 25% more requests
+      # than that rate needs for TEST_SECS, since rates drift on a shared machine.
+      n="$(awk -v r="${res%% *}" -v s="$PROBE_SECS" -v m="$probe_n" \
+        'BEGIN { n = int(r * s); print (n < m ? m : n) }')"
+      if ((n > probe_n)); then
+        res="$(rb "$port" "$test" "$p" "$n" "$@")"
+        [[ "$res" == ERR* ]] && res="0 0 0"
+      fi
+      n="$(awk -v r="${res%% *}" -v s="$TEST_SECS" -v m="$n" \
+        'BEGIN { n = int(r * s * 1.25); print (n < m ? m : n) }')"
+      res="$(rb "$port" "$test" "$p" "$n" "$@")"
+      if [[ "$res" == ERR* ]]; then
+        log "$system ${test^^} -P $p: $res"
+        printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$section" "$system" "${test^^}" "$p" "${res#ERR }" \
+          >>"$RESULTS"
+        continue
+      fi
+      read -r rps p50 p99 <<<"$res"
+      log "$system ${test^^} -P $p: $rps req/s, p50 $p50 ms, p99 $p99 ms (n=$n)"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$section" "$system" "${test^^}" "$p" "$rps" "$p50" \
+        "$p99" >>"$RESULTS"
+    done
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Sections.
+
+section_single() {
+  log "single node: redis (no persistence)"
+  start_redis redis "$WORK/redis" --appendonly no
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$WORK/redis")
+  load_keys single redis "127.0.0.1:$PORT"
+  bench_system single redis "$PORT"
+  record_peak single redis
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "single node: redis (appendonly yes, appendfsync everysec)"
+  start_redis redis-aof "$WORK/redis-aof" --appendonly yes --appendfsync everysec
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$WORK/redis-aof")
+  load_keys single redis-aof "127.0.0.1:$PORT"
+  bench_system single redis-aof "$PORT"
+  record_peak single redis-aof
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "single node: ringkv (appendfsync everysec)"
+  start_ringkv_single ringkv1
+  load_keys single ringkv "127.0.0.1:${SYS_PORTS[0]}"
+  bench_system single ringkv "${SYS_PORTS[0]}"
+  record_peak single ringkv
+  stop_pids "${SYS_PIDS[@]}"
+}
+
+section_cluster() {
+  log "three shards: twemproxy (ketama) + 3 redis"
+  start_twemproxy
+  load_keys cluster twemproxy+3redis "127.0.0.1:$PROXY_PORT"
+  bench_system cluster twemproxy+3redis "$PROXY_PORT"
+  record_peak cluster twemproxy+3redis
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "three shards: Redis Cluster, 3 masters (redis-benchmark --cluster)"
+  start_redis_cluster
+  load_keys_redis_cluster cluster redis-cluster
+  bench_system cluster redis-cluster "${SYS_PORTS[0]}" --cluster
+  record_peak cluster redis-cluster
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "three shards: ringkv, 3 nodes"
+  start_ringkv_cluster ringkv3
+  local hosts="127.0.0.1:${SYS_PORTS[0]},127.0.0.1:${SYS_PORTS[1]},127.0.0.1:${SYS_PORTS[2]}"
+  load_keys cluster ringkv-3 "$hosts"
+  bench_system cluster "ringkv-3 via n1" "${SYS_PORTS[0]}"
+  bench_system cluster "ringkv-3 via n2" "${SYS_PORTS[1]}"
+  bench_system cluster "ringkv-3 via n3" "${SYS_PORTS[2]}"
+  record_peak cluster ringkv-3
+  stop_pids "${SYS_PIDS[@]}"
+}
+
+# experiment_runs SYSTEM HOSTS: load EXP_KEYS keys, then GET at each EXP_RATES for EXP_SECS.
+experiment_runs() {
+  local system="$1" hosts="$2" rate out
+  load_keys experiment "$system" "$hosts" "$EXP_KEYS"
+  for rate in "${EXP_RATES[@]}"; do
+    log "experiment: $system GET at $rate req/s for $EXP_SECS s"
+    out="$WORK/exp-${system}-$rate.txt"
+    "$BENCH" --hosts "$hosts" --connections "$CLIENTS" --rate "$rate" --duration "$EXP_SECS" \
+      --reads 1 --keys "$EXP_KEYS" --value-size 100 >"$out" 2>&1 || {
+      cat "$out" >&2
+      die "ringkv-bench against $system failed"
+    }
+    echo "$system" >>"$WORK/exp-order"
+    echo "$out" >>"$WORK/exp-order"
+  done
+}
+
+section_experiment() {
+  : >"$WORK/exp-order"
+  log "experiment: 1 ringkv node"
+  start_ringkv_single exp-ringkv1
+  experiment_runs ringkv-1 "127.0.0.1:${SYS_PORTS[0]}"
+  record_peak experiment ringkv-1
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "experiment: 3 ringkv nodes"
+  start_ringkv_cluster exp-ringkv3
+  experiment_runs ringkv-3 \
+    "127.0.0.1:${SYS_PORTS[0]},127.0.0.1:${SYS_PORTS[1]},127.0.0.1:${SYS_PORTS[2]}"
+  record_peak experiment ringkv-3
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "experiment: redis (reference, no persistence)"
+  start_redis redis "$WORK/exp-redis" --appendonly no
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$WORK/exp-redis")
+  experiment_runs redis "127.0.0.1:$PORT"
+  record_peak experiment redis
+  stop_pids "${SYS_PIDS[@]}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report.
+
+print_results() {  # SECTION
+  awk -F'\t' -v s="$1" 'BEGIN {
+      printf "%-18s %-5s %3s %12s %9s %9s  %s\n", "system", "test", "P", "requests/s", "p50 ms",
+             "p99 ms", ""
+    }
+    $1 == s { printf "%-18s %-5s %3s %12s %9s %9s  %s\n", $2, $3, $4, $5, $6, $7, $8 }' "$RESULTS"
+}
+
+# print_ratios SECTION "RINGKV|..." "REF|...": for each ringkv system, test and pipeline depth, its
+# requests/s divided by each reference's, with the p50 and p99 ratios (lower is better).
+print_ratios() {
+  awk -F'\t' -v s="$1" -v rks="$2" -v refs="$3" '
+    BEGIN { nrk = split(rks, rk, "|"); nref = split(refs, ref, "|") }
+    $1 == s { rps[$2, $3, $4] = $5; p50[$2, $3, $4] = $6; p99[$2, $3, $4] = $7
+              if ($4 != "-" && !(($3, $4) in seen)) { seen[$3, $4] = 1; order[++n] = $3 SUBSEP $4 }
+            }
+    END {
+      printf "%-18s %-5s %3s", "ringkv", "test", "P"
+      for (i = 1; i <= nref; i++) printf "  %-32s", "vs " ref[i]
+      printf "\n"
+      for (k = 1; k <= nrk; k++) for (j = 1; j <= n; j++) {
+        split(order[j], tp, SUBSEP)
+        printf "%-18s %-5s %3s", rk[k], tp[1], tp[2]
+        for (i = 1; i <= nref; i++) {
+          a = rps[rk[k], tp[1], tp[2]]; b = rps[ref[i], tp[1], tp[2]]
+          if (a + 0 > 0 && b + 0 > 0)
+            cell = sprintf("%.2fx (p50 %.2fx, p99 %.2fx)", a / b,
+                           p50[rk[k], tp[1], tp[2]] / (p50[ref[i], tp[1], tp[2]] + 1e-9),
+                           p99[rk[k], tp[1], tp[2]] / (p99[ref[i], tp[1], tp[2]] + 1e-9))
+          else cell = "n/a"
+          printf "  %-32s", cell
+        }
+        printf "\n"
+      }
+    }' "$RESULTS"
+}
+
+print_memory() {  # SECTION
+  awk -F'\t' -v s="$1" '
+    function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
+    BEGIN {
+      printf "%-18s %9s %12s %14s %12s %14s  %s\n", "system", "keys", "load SET/s",
+             "RSS after load", "data dir", "peak RSS (run)", "loaded with"
+    }
+    $1 == s {
+      printf "%-18s %9s %12s %14s %12s %14s  %s\n", $2, $3, $4, mb($5), mb($6 / 1024),
+             ($7 == "-" ? "-" : mb($7)), $8
+    }' "$MEMORY"
+}
+
+print_memory_ratio() {  # SECTION RINGKV REF
+  awk -F'\t' -v s="$1" -v a="$2" -v b="$3" '
+    $1 == s { rss[$2] = $5 }
+    END {
+      if (rss[a] > 0 && rss[b] > 0) printf "RSS after load, %s/%s: %.2fx\n", a, b, rss[a] / rss[b]
+    }' "$MEMORY"
+}
+
+# The SUMMARY lines of the experiment's ringkv-bench runs as one table.
+print_experiment() {
+  printf '%-10s %8s %12s %10s %10s %10s %10s %10s %7s\n' system rate achieved p50 p90 p99 \
+    p99.9 max errors
+  local system out
+  while read -r system && read -r out; do
+    sed -n 's/^SUMMARY //p' "$out" | awk -v sys="$system" '
+      function fmt(us) {
+        if (us >= 1000000) return sprintf("%.2fs", us / 1e6)
+        if (us >= 1000) return sprintf("%.2fms", us / 1e3)
+        return sprintf("%dus", us)
+      }
+      {
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        printf "%-10s %8s %12s %10s %10s %10s %10s %10s %7s\n", sys, v["target_rps"],
+               v["achieved_rps"], fmt(v["p50_us"]), fmt(v["p90_us"]), fmt(v["p99_us"]),
+               fmt(v["p999_us"]), fmt(v["max_us"]), v["errors"] + v["unanswered"]
+      }'
+  done <"$WORK/exp-order"
+}
+
+report() {
+  local cpu mem rev
+  cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  mem="$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo)"
+  rev="$(git rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+  [[ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]] && rev+=" + local changes"
+  echo "ringkv benchmarks ($( ((QUICK)) && echo quick || echo full ) run, $(date '+%F %T'))"
+  echo "machine: $(nproc) cores ($cpu), $mem RAM, Linux $(uname -r)"
+  echo "NOTE: $(nproc) cores, shared by the servers and the load generators; one system at a time."
+  echo "load average at start: $LOADAVG_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "ringkv $rev; $(redis-server --version | awk '{ print $1, $2, $3 }');" \
+    "$(nutcracker --version 2>&1 | head -n 1 || true)"
+  echo "redis-benchmark -c $CLIENTS -d 100 -r 1000000 --csv, ~${TEST_SECS} s per run;" \
+    "ringkv threads = default ($(nproc))"
+  if [[ -z "$ONLY" || "$ONLY" == single ]]; then
+    echo
+    echo "== Single node: redis (no persistence), redis-aof (appendonly yes, appendfsync" \
+      "everysec), ringkv (appendfsync everysec)"
+    print_results single
+    echo
+    echo "Ratios, ringkv / reference (requests/s: higher is better; p50, p99: lower is better):"
+    print_ratios single ringkv "redis|redis-aof"
+    echo
+    echo "Memory and disk, $LOAD_KEYS keys k<i> of 100 bytes loaded first:"
+    print_memory single
+    print_memory_ratio single ringkv redis
+  fi
+  if [[ -z "$ONLY" || "$ONLY" == cluster ]]; then
+    echo
+    echo "== Three shards: twemproxy+3redis (ketama), redis-cluster (3 masters, redis-benchmark" \
+      "--cluster), ringkv-3 (3 nodes, entered via n1, n2, n3 in turn)"
+    print_results cluster
+    echo
+    echo "Ratios, ringkv / reference (requests/s: higher is better; p50, p99: lower is better):"
+    print_ratios cluster "ringkv-3 via n1|ringkv-3 via n2|ringkv-3 via n3" \
+      "twemproxy+3redis|redis-cluster"
+    echo
+    echo "Memory and disk, $LOAD_KEYS keys k<i> of 100 bytes loaded first (sum over processes):"
+    print_memory cluster
+  fi
+  if [[ (-z "$ONLY" || "$ONLY" == experiment) && -s "$WORK/exp-order" ]]; then
+    echo
+    echo "== Experiment: load $EXP_KEYS keys (k<i>, 100 bytes), then GET at fixed rates for" \
+      "$EXP_SECS s"
+    echo "   (ringkv-bench, open loop, -c $CLIENTS, latency from the intended send time)"
+    print_experiment
+    echo
+    echo "Memory after loading $EXP_KEYS keys:"
+    print_memory experiment
+    print_memory_ratio experiment ringkv-1 redis
+    echo
+    echo "Full latency tables:"
+    local system out
+    while read -r system && read -r out; do
+      echo "--- $system"
+      cat "$out"
+    done <"$WORK/exp-order"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+
+if ((BUILD)); then
+  log "building Release into $BUILD_DIR (scripts/build.sh)"
+  scripts/build.sh --dir "$BUILD_DIR" >"$WORK/build.log" 2>&1 || {
+    tail -n 30 "$WORK/build.log" >&2
+    die "build failed"
+  }
+fi
+[[ -x "$SERVER" ]] || die "$SERVER not found (build with scripts/build.sh)"
+[[ -x "$BENCH" ]] || die "$BENCH not found (build with scripts/build.sh)"
+LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "$(nproc) cores; load average $LOADAVG_START; work dir $WORK; one system at a time"
+
+[[ -z "$ONLY" || "$ONLY" == single ]] && section_single
+[[ -z "$ONLY" || "$ONLY" == cluster ]] && section_cluster
+[[ -z "$ONLY" || "$ONLY" == experiment ]] && section_experiment
+REPORTED=1
+report
