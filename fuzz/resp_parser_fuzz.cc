@@ -39,9 +39,9 @@ constexpr size_t kSizeCheckThreshold = 64 * 1024;  // PROTO_INLINE_MAX_SIZE and 
   std::abort();
 }
 
-#define FUZZ_CHECK(cond)      \
-  do {                        \
-    if (!(cond)) Fail(#cond); \
+#define RINGKV_FUZZ_CHECK(cond) \
+  do {                          \
+    if (!(cond)) Fail(#cond);   \
   } while (0)
 
 // What one pass produced: the commands in order, and the error text if it ended in one.
@@ -83,10 +83,10 @@ void CheckRawReparses(const ParserLimits& limits, std::string_view raw,
   p.Feed(raw.data(), raw.size());
   std::vector<std::string_view> again;
   ParseResult r = p.Next(&again);
-  FUZZ_CHECK(r == ParseResult::kCommand);
-  FUZZ_CHECK(again.size() == argv.size());
-  for (size_t i = 0; i < argv.size(); ++i) FUZZ_CHECK(again[i] == argv[i]);
-  FUZZ_CHECK(p.buffered() == 0);
+  RINGKV_FUZZ_CHECK(r == ParseResult::kCommand);
+  RINGKV_FUZZ_CHECK(again.size() == argv.size());
+  for (size_t i = 0; i < argv.size(); ++i) RINGKV_FUZZ_CHECK(again[i] == argv[i]);
+  RINGKV_FUZZ_CHECK(p.buffered() == 0);
 }
 
 // Drains every command buffered so far into *out. Returns false once the parser is in error.
@@ -95,16 +95,16 @@ bool Drain(Parser* p, const ParserLimits& limits, Outcome* out) {
   for (;;) {
     ParseResult r = p->Next(&argv);
     if (r == ParseResult::kNeedMore) {
-      FUZZ_CHECK(p->Next(&argv) == ParseResult::kNeedMore);
+      RINGKV_FUZZ_CHECK(p->Next(&argv) == ParseResult::kNeedMore);
       return true;
     }
     if (r == ParseResult::kError) {
-      FUZZ_CHECK(!p->error().empty());
+      RINGKV_FUZZ_CHECK(!p->error().empty());
       out->failed = true;
       out->error = p->error();
       return false;
     }
-    FUZZ_CHECK(!argv.empty());
+    RINGKV_FUZZ_CHECK(!argv.empty());
     std::vector<std::string> copy;
     copy.reserve(argv.size());
     for (std::string_view a : argv) {
@@ -113,7 +113,7 @@ bool Drain(Parser* p, const ParserLimits& limits, Outcome* out) {
     }
     std::string_view raw = p->last_raw();
     Touch(raw);
-    FUZZ_CHECK(!raw.empty());
+    RINGKV_FUZZ_CHECK(!raw.empty());
     CheckRawReparses(limits, raw, copy);
     out->commands.push_back(std::move(copy));
   }
@@ -122,18 +122,18 @@ bool Drain(Parser* p, const ParserLimits& limits, Outcome* out) {
 // After an error, the parser keeps answering kError with the same text whatever follows.
 void CheckSticky(Parser* p, const std::string& error) {
   std::vector<std::string_view> argv;
-  FUZZ_CHECK(p->Next(&argv) == ParseResult::kError);
+  RINGKV_FUZZ_CHECK(p->Next(&argv) == ParseResult::kError);
   static const char kMore[] = "*1\r\n$4\r\nPING\r\nPING\r\n";
   p->Feed(kMore, sizeof(kMore) - 1);
-  FUZZ_CHECK(p->Next(&argv) == ParseResult::kError);
-  FUZZ_CHECK(p->error() == error);
+  RINGKV_FUZZ_CHECK(p->Next(&argv) == ParseResult::kError);
+  RINGKV_FUZZ_CHECK(p->error() == error);
 }
 
 Outcome ParseWhole(const ParserLimits& limits, const uint8_t* data, size_t size) {
   Outcome out;
   Parser p(limits);
   p.Feed(reinterpret_cast<const char*>(data), size);
-  FUZZ_CHECK(p.buffered() <= size);
+  RINGKV_FUZZ_CHECK(p.buffered() <= size);
   if (!Drain(&p, limits, &out)) CheckSticky(&p, out.error);
   return out;
 }
@@ -155,7 +155,7 @@ Outcome ParseSplit(const ParserLimits& limits, const uint8_t* data, size_t size,
       size_t min_room = chunk + ((r >> 20) % 3 == 0 ? (r >> 24) % 20000 : 0);
       size_t room = 0;
       char* dst = p.PrepareWrite(min_room, &room);
-      FUZZ_CHECK(room >= min_room);
+      RINGKV_FUZZ_CHECK(room >= min_room);
       std::memcpy(dst, data + fed, chunk);
       p.CommitWrite(chunk);
       max_room = std::max(max_room, min_room);
@@ -164,16 +164,16 @@ Outcome ParseSplit(const ParserLimits& limits, const uint8_t* data, size_t size,
       max_room = std::max(max_room, chunk);
     }
     fed += chunk;
-    FUZZ_CHECK(p.buffered() <= fed);
+    RINGKV_FUZZ_CHECK(p.buffered() <= fed);
     // parser.h: capacity is bounded by a small multiple of the bytes held plus the room asked.
-    FUZZ_CHECK(p.capacity() <= 4 * (max_held + max_room) + 4096);
+    RINGKV_FUZZ_CHECK(p.capacity() <= 4 * (max_held + max_room) + 4096);
     if (!Drain(&p, limits, &out)) {
       CheckSticky(&p, out.error);
       return out;
     }
     if (p.buffered() == 0 && ((r >> 40) & 7) == 0) {
       p.TrimIdle();
-      FUZZ_CHECK(p.buffered() == 0);
+      RINGKV_FUZZ_CHECK(p.buffered() == 0);
     }
   }
   return out;
@@ -208,11 +208,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const ParserLimits& limits : {defaults, unauth, small_bulk}) {
     Outcome whole = ParseWhole(limits, data, size);
     Outcome split = ParseSplit(limits, data, size, seed + static_cast<uint64_t>(i));
-    if (size < kSizeCheckThreshold) FUZZ_CHECK(SameOutcome(whole, split));
+    if (size < kSizeCheckThreshold) RINGKV_FUZZ_CHECK(SameOutcome(whole, split));
     if (i == 0) {
       base = whole;
     } else {
-      FUZZ_CHECK(IsPrefix(whole, base));
+      RINGKV_FUZZ_CHECK(IsPrefix(whole, base));
     }
     ++i;
   }

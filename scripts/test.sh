@@ -60,7 +60,9 @@ fi
 if [ $tsan = 1 ]; then
   echo "test: unit tests under TSan"
   scripts/build.sh --tsan
-  tsan_options="halt_on_error=1 second_deadlock_stack=1"
+  # detect_deadlocks=0: TSan's lock-order detector holds at most 64 locks per thread, and
+  # FLUSHALL takes all 1024 key stripes. See tests/tsan.supp for the suppressions.
+  tsan_options="halt_on_error=1 detect_deadlocks=0 ignore_noninstrumented_modules=1"
   # Debian's librocksdb is not built with TSan: its internal synchronisation is invisible.
   [ -f tests/tsan.supp ] && tsan_options+=" suppressions=$PWD/tests/tsan.supp"
   TSAN_OPTIONS="$tsan_options" unit_tests build-tsan
