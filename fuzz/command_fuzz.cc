@@ -34,9 +34,12 @@
 #include "server_state.h"
 #include "storage/memory_storage.h"
 #include "storage/storage.h"
+#include "util.h"
 #include "watch.h"
 
 namespace {
+
+using ringkv::EqualsIgnoreCase;
 
 using ringkv::resp::ParseResult;
 
@@ -184,16 +187,6 @@ class ReplyValidator {
 };
 
 // ---- The execution path ------------------------------------------------------------------
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 // Commands the target does not run, to keep one execution small and fast (see the note above).
 bool Skip(const std::vector<std::string_view>& argv) {
