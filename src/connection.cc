@@ -3,7 +3,9 @@
 // Ordering: commands of one read are dispatched in order and their replies appended to out_ in
 // the same order; out_ is handed to the kernel only after the batch, so a pipeline costs one
 // write syscall per read instead of one per command. A uv_write in flight owns inflight_; new
-// replies keep collecting in out_ until it completes.
+// replies keep collecting in out_ until it completes. While the worker's group commit holds
+// uncommitted writes (group_commit.h), Flush sends nothing: the worker flushes the connection
+// after the commit, so no reply acknowledges a write before it is stored.
 // Limits, as Redis: client-query-buffer-limit (1 MB before AUTH) closes the client;
 // client-output-buffer-limit normal <hard> <soft> <secs> closes it; before AUTH more than 1024
 // pending reply bytes close it (CVE-2025-21605: unauthenticated clients cannot pile up output).
@@ -243,6 +245,13 @@ void Connection::ProcessInput() {
 
 void Connection::Flush() {
   if (closing_) return;
+  if (worker_->MustHoldReplies()) {
+    if (!waiting_for_commit_) {
+      waiting_for_commit_ = true;
+      worker_->WaitForCommit(self_ref_);
+    }
+    return;
+  }
   if (!writing_ && !out_.empty()) {
     ServerState& st = worker_->server()->state();
     uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
@@ -271,6 +280,11 @@ void Connection::Flush() {
   client_.output_bytes.store(PendingOutput(), std::memory_order_relaxed);
   if (!CheckOutputLimits(NowWallMs())) return;
   if (close_after_write_ && !writing_ && out_.empty() && slots_.empty()) Close();
+}
+
+void Connection::FlushAfterCommit() {
+  waiting_for_commit_ = false;
+  Flush();
 }
 
 Completion Connection::Defer() {

@@ -44,6 +44,8 @@ class Connection : public ReplyDeferrer {
   bool closing() const { return closing_; }
   // Cron (once a second): idle timeout, output-buffer soft limit, kill requests.
   void Cron(int64_t now_ms);
+  // Sends what waited for the worker's group commit (group_commit.h).
+  void FlushAfterCommit();
   // ReplyDeferrer: reserves the current command's reply position.
   Completion Defer() override;
 
@@ -90,6 +92,7 @@ class Connection : public ReplyDeferrer {
   bool closing_ = false;
   bool close_after_write_ = false;
   bool registered_ = false;
+  bool waiting_for_commit_ = false;  // handed to Worker::WaitForCommit
   int64_t soft_limit_since_ms_ = 0;
 };
 

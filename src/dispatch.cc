@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "errors.h"
+#include "group_commit.h"
 #include "router.h"
 #include "txn_storage.h"
 #include "util.h"
@@ -67,6 +68,17 @@ void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, 
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server, client, spec, now_ms != 0 ? now_ms : storage::NowMs()};
   ctx.txn_storage = overlay;
+  // Group commit (group_commit.h): point commands join the worker's group; anything else first
+  // commits it, so it sees (and follows) every earlier write.
+  if (overlay == nullptr) {
+    if (GroupCommit* group = GroupCommit::Current()) {
+      if (group->Joins(*spec)) {
+        ctx.group = group;
+      } else {
+        (void)group->Commit();
+      }
+    }
+  }
   Status st = spec->handler(ctx, args, reply);
   auto usec = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - start)

@@ -54,6 +54,22 @@ class KeyLocks {
 
   static size_t StripeOf(std::string_view key) { return cluster::KeyHash(key) % kStripes; }
 
+  // The distinct stripes of keys, in stripe order.
+  template <typename Keys>
+  static std::vector<uint16_t> StripesOf(const Keys& keys) {
+    std::vector<uint16_t> stripes;
+    for (std::string_view k : keys) stripes.push_back(static_cast<uint16_t>(StripeOf(k)));
+    std::sort(stripes.begin(), stripes.end());
+    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    return stripes;
+  }
+
+  // One stripe without a guard, for a holder that keeps stripes past a command (GroupCommit,
+  // group_commit.h). Each successful lock needs one UnlockStripe.
+  bool TryLockStripe(size_t s) { return mu_[s].try_lock(); }
+  void LockStripe(size_t s) { mu_[s].lock(); }
+  void UnlockStripe(size_t s) { mu_[s].unlock(); }
+
   Guard Lock(std::string_view key) {
     Guard g;
     g.locks_ = this;
@@ -80,10 +96,7 @@ class KeyLocks {
   Guard LockAll(const Keys& keys) {
     Guard g;
     g.locks_ = this;
-    std::vector<uint16_t> stripes;
-    for (std::string_view k : keys) stripes.push_back(static_cast<uint16_t>(StripeOf(k)));
-    std::sort(stripes.begin(), stripes.end());
-    stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+    std::vector<uint16_t> stripes = StripesOf(keys);
     if (stripes.empty()) {  // no keys: hold nothing (the guard must not unlock stripe 0)
       g.locks_ = nullptr;
       return g;

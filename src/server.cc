@@ -135,6 +135,13 @@ Status Worker::Start(const std::vector<int>& listen_fds) {
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
   uv_timer_start(&cron_, OnCron, 1000, 1000);
+  group_ = std::make_unique<GroupCommit>(server_->state().storage, &server_->state().locks);
+  uv_check_init(&loop_, &turn_end_);
+  turn_end_.data = this;
+  uv_check_start(&turn_end_, OnTurnEnd);
+  uv_prepare_init(&loop_, &before_poll_);
+  before_poll_.data = this;
+  uv_prepare_start(&before_poll_, OnBeforePoll);
   if (server_->state().cluster != nullptr) {
     router_ = std::make_unique<Router>(&server_->state(), &loop_);
   }
@@ -160,9 +167,12 @@ Status Worker::Start(const std::vector<int>& listen_fds) {
 
 void Worker::Run() {
   Router::SetCurrent(router_.get());
+  GroupCommit::SetCurrent(group_.get());
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Drain close callbacks, then release the loop.
   uv_run(&loop_, UV_RUN_DEFAULT);
+  GroupCommit::SetCurrent(nullptr);
+  group_.reset();  // commits anything left
   int rc = uv_loop_close(&loop_);
   if (rc != 0) RINGKV_LOG(kWarning, "worker %d: loop close: %s", index_, uv_strerror(rc));
 }
@@ -233,6 +243,27 @@ void Worker::OnCron(uv_timer_t* t) {
   }
 }
 
+void Worker::OnTurnEnd(uv_check_t* h) { static_cast<Worker*>(h->data)->CommitGroup(); }
+
+void Worker::OnBeforePoll(uv_prepare_t* h) { static_cast<Worker*>(h->data)->CommitGroup(); }
+
+void Worker::CommitGroup() {
+  (void)group_->Commit();
+  bool failed = group_->TakeFailure();
+  if (commit_waiters_.empty()) return;
+  std::vector<std::shared_ptr<Connection*>> waiters;
+  waiters.swap(commit_waiters_);
+  for (const std::shared_ptr<Connection*>& ref : waiters) {
+    Connection* c = *ref;
+    if (c == nullptr) continue;  // closed meanwhile
+    if (failed) {
+      c->Close();  // its replies may acknowledge writes that were not stored
+    } else {
+      c->FlushAfterCommit();
+    }
+  }
+}
+
 void Worker::CloseAll() {
   for (uv_tcp_t* l : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(l),
@@ -249,6 +280,11 @@ void Worker::CloseAll() {
   router_.reset();
   uv_timer_stop(&cron_);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  (void)group_->Commit();
+  uv_check_stop(&turn_end_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&turn_end_), nullptr);
+  uv_prepare_stop(&before_poll_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
 }
 

@@ -19,6 +19,7 @@
 
 #include "command_table.h"
 #include "config.h"
+#include "group_commit.h"
 #include "router.h"
 #include "server_state.h"
 
@@ -47,10 +48,22 @@ class Worker {
   void Attach(Connection* c);
   void Detach(Connection* c);
 
+  // Group commit (group_commit.h): while this is true a connection must not send replies; it
+  // hands itself (its self reference, cleared when it closes) to WaitForCommit instead and is
+  // flushed, or closed if the commit failed, once the worker committed.
+  bool MustHoldReplies() const { return group_ != nullptr && group_->MustHoldReplies(); }
+  void WaitForCommit(std::shared_ptr<Connection*> conn) {
+    commit_waiters_.push_back(std::move(conn));
+  }
+
  private:
   static void OnConnection(uv_stream_t* listener, int status);
   static void OnAsync(uv_async_t* a);
   static void OnCron(uv_timer_t* t);
+  // After each turn's I/O callbacks (check) and before the loop sleeps (prepare).
+  static void OnTurnEnd(uv_check_t* h);
+  static void OnBeforePoll(uv_prepare_t* h);
+  void CommitGroup();
   void Run();
   void CloseAll();
 
@@ -59,6 +72,10 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t cron_;
+  uv_check_t turn_end_;
+  uv_prepare_t before_poll_;
+  std::unique_ptr<GroupCommit> group_;                        // loop thread only
+  std::vector<std::shared_ptr<Connection*>> commit_waiters_;  // loop thread only
   std::vector<uv_tcp_t*> listeners_;
   Connection* connections_ = nullptr;  // intrusive list head (loop thread only)
   std::unique_ptr<Router> router_;     // loop thread only

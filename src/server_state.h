@@ -15,6 +15,7 @@
 #include "cluster_state.h"
 #include "command_table.h"
 #include "config.h"
+#include "group_commit.h"
 #include "key_locks.h"
 #include "storage/storage.h"
 #include "version.h"
@@ -91,9 +92,15 @@ struct CommandContext {
   // Inside EXEC: the transaction's overlay (txn_storage.h), which collects the writes so they
   // reach storage as one batch at the end. nullptr outside a transaction.
   storage::Storage* txn_storage = nullptr;
+  // A command that joined its worker's group commit (group_commit.h): storage() is the group's
+  // overlay and locks() keeps the stripes until the group's batch is written. nullptr otherwise.
+  GroupCommit* group = nullptr;
 
-  storage::Storage& storage() { return txn_storage != nullptr ? *txn_storage : *server.storage; }
-  KeyLocks& locks() { return server.locks; }
+  storage::Storage& storage() {
+    if (group != nullptr) return *group->overlay();
+    return txn_storage != nullptr ? *txn_storage : *server.storage;
+  }
+  Locker locks() { return Locker(&server.locks, group); }
   Config& config() { return *server.config; }
 };
 

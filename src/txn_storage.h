@@ -78,6 +78,11 @@ class TxnStorage final : public storage::Storage {
   // transaction flushed). Call once, with the transaction's locks held.
   Status Commit();
   size_t pending() const { return pending_.size(); }
+  // Forgets every pending write (after Commit, to reuse the overlay: group_commit.h).
+  void Clear() {
+    pending_.clear();
+    cleared_ = false;
+  }
 
  private:
   struct Pending {

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "cluster/key_hash.h"
+#include "group_commit.h"
 
 namespace ringkv {
 namespace {
@@ -262,6 +263,8 @@ ClientWatches& EnsureClientWatches(ServerState& server, ClientState& client) {
 }
 
 Status WatchLocalKey(ServerState& server, WatchSet* set, std::string_view key) {
+  // The version and existence it records must include this worker's uncommitted writes.
+  if (GroupCommit* group = GroupCommit::Current()) (void)group->Commit();
   auto guard = server.locks.Lock(key);
   return set->Add(key, *server.storage);
 }
