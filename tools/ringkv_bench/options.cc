@@ -35,6 +35,13 @@ Timed run (runs when --rate is given):
   -k, --keys N              key space k0..k(N-1) (default: --load N, else 1000000)
       --dist uniform|zipf   key choice (default uniform)
       --zipf-theta X        zipf exponent, 0 < X < 1 (default 0.99)
+      --keys-owned-by NODE  use only the keys of the key space that cluster node NODE (its
+                            id, e.g. n1, or host:port as in CLUSTER NODES) owns; the owners are
+                            asked at start-up with pipelined CLUSTER KEYNODE <key> calls to the
+                            first --hosts entry
+      --keys-not-owned-by NODE
+                            use only the keys that NODE does not own: entered through NODE,
+                            every request is forwarded
       --max-inflight N      per-connection cap on requests in flight; when every connection
                             is full, sending pauses and the delay is charged to latency
                             (default 1000)
@@ -51,6 +58,9 @@ Other:
 Example (the 1M-key experiment):
   ringkv-bench --hosts 127.0.0.1:7001 --load 1000000 -P 64
   ringkv-bench --hosts 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 -R 10000 -d 60 -r 1 -k 1000000
+Local against forwarded GETs, entered through node n1 (127.0.0.1:7001) of a ringkv cluster:
+  ringkv-bench --hosts 127.0.0.1:7001 -R 1000 -d 60 -r 1 -k 1000000 --keys-owned-by n1
+  ringkv-bench --hosts 127.0.0.1:7001 -R 1000 -d 60 -r 1 -k 1000000 --keys-not-owned-by n1
 )";
 
 [[noreturn]] void UsageError(const std::string& msg) {
@@ -171,6 +181,14 @@ Options ParseArgs(int argc, char** argv) {
       } else {
         UsageError("--dist must be uniform or zipf");
       }
+    } else if (arg == "--keys-owned-by" || arg == "--keys-not-owned-by") {
+      if (opt.owner_filter != OwnerFilter::kAll) {
+        UsageError("give one of --keys-owned-by and --keys-not-owned-by");
+      }
+      opt.owner_filter =
+          arg == "--keys-owned-by" ? OwnerFilter::kOwnedBy : OwnerFilter::kNotOwnedBy;
+      opt.owner_node = next();
+      if (opt.owner_node.empty()) UsageError(arg + " needs a node id or host:port");
     } else if (arg == "--zipf-theta") {
       opt.zipf_theta = ParseDouble(arg, next(), 0.01, 0.999);
     } else if (arg == "--max-inflight") {
@@ -192,6 +210,10 @@ Options ParseArgs(int argc, char** argv) {
   if (opt.hosts.empty()) opt.hosts = ParseHosts("127.0.0.1:6379");
   if (!keys_given) opt.keys = opt.load > 0 ? opt.load : 1000000;
   if (opt.rate <= 0 && opt.load == 0) UsageError("give --rate (timed run) and/or --load N");
+  if (opt.owner_filter != OwnerFilter::kAll && opt.rate <= 0) {
+    UsageError(
+        "--keys-owned-by and --keys-not-owned-by choose keys for the timed run: give --rate");
+  }
   if (opt.threads > opt.connections) UsageError("--threads must not exceed --connections");
   if (opt.rate > 0 && opt.duration_s <= 0) UsageError("--duration must be positive");
   if (opt.seed == 0) {

@@ -17,6 +17,10 @@ struct HostPort {
 
 enum class Dist { kUniform, kZipf };
 
+// --keys-owned-by / --keys-not-owned-by: the timed run uses only the keys that a node owns, or
+// only those it does not own (asked with CLUSTER KEYNODE).
+enum class OwnerFilter { kAll, kOwnedBy, kNotOwnedBy };
+
 struct Options {
   std::vector<HostPort> hosts;
   int connections = 50;
@@ -30,6 +34,8 @@ struct Options {
   uint64_t keys = 0;  // 0 = --load N if given, else 1,000,000
   Dist dist = Dist::kUniform;
   double zipf_theta = 0.99;
+  OwnerFilter owner_filter = OwnerFilter::kAll;
+  std::string owner_node;  // id or host:port, for owner_filter
   uint64_t load = 0;
   int pipeline = 64;
   int max_inflight = 1000;

@@ -46,6 +46,7 @@
 
 #include "tools/ringkv_bench/histogram.h"
 #include "tools/ringkv_bench/key_chooser.h"
+#include "tools/ringkv_bench/key_owner.h"
 #include "tools/ringkv_bench/options.h"
 
 namespace ringkv {
@@ -215,6 +216,7 @@ struct Worker {
   int id = 0;
   const Options* opt = nullptr;
   const ZipfTable* zipf = nullptr;
+  const std::vector<uint64_t>* keyset = nullptr;  // --keys-(not-)owned-by: the keys to use
   PhaseControl* control = nullptr;
   uv_loop_t loop;
   uv_async_t stop_async;
@@ -497,7 +499,9 @@ Conn* PickConn(Worker* w) {
 
 void SendOne(Worker* w, Conn* c, uint64_t due) {
   const Options& opt = *w->opt;
-  uint64_t key = w->zipf ? w->zipf->Next(w->rng) : w->rng.Below(opt.keys);
+  uint64_t n = w->keyset != nullptr ? w->keyset->size() : opt.keys;
+  uint64_t key = w->zipf ? w->zipf->Next(w->rng) : w->rng.Below(n);
+  if (w->keyset != nullptr) key = (*w->keyset)[key];
   bool read = opt.reads >= 1.0 || (opt.reads > 0 && w->rng.Unit() < opt.reads);
   if (read) {
     FormatGet(w, key);
@@ -599,6 +603,76 @@ void WorkerMain(Worker* w) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// --keys-owned-by / --keys-not-owned-by: ask the first entry node who owns each key, with
+// CLUSTER KEYNODE pipelined over one blocking connection, before any worker starts.
+
+constexpr size_t kKeyNodeBatch = 1000;
+
+bool SelectKeys(const Options& opt, std::vector<uint64_t>* keys, std::string* err) {
+  const HostPort& entry = opt.hosts[0];
+  timeval tv{kConnectTimeoutMs / 1000, 0};
+  std::unique_ptr<redisContext, void (*)(redisContext*)> ctx(
+      redisConnectWithTimeout(entry.host.c_str(), entry.port, tv), redisFree);
+  if (ctx == nullptr || ctx->err) {
+    *err = "cannot connect to " + entry.Name() + ": " + (ctx ? ctx->errstr : "out of memory");
+    return false;
+  }
+  redisSetTimeout(ctx.get(), timeval{30, 0});
+  auto command = [&](const char* what, std::vector<std::string> argv) -> redisReply* {
+    std::vector<const char*> a;
+    std::vector<size_t> len;
+    for (const std::string& s : argv) {
+      a.push_back(s.data());
+      len.push_back(s.size());
+    }
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(ctx.get(), static_cast<int>(a.size()), a.data(), len.data()));
+    if (r == nullptr) *err = std::string(what) + " on " + entry.Name() + ": " + ctx->errstr;
+    return r;
+  };
+  if (!opt.password.empty()) {
+    redisReply* r = command("AUTH", {"AUTH", opt.password});
+    if (r == nullptr) return false;
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    if (!ok) *err = "AUTH on " + entry.Name() + " failed: " + std::string(r->str, r->len);
+    freeReplyObject(r);
+    if (!ok) return false;
+  }
+  auto lookup = [&](uint64_t first, size_t count, std::vector<KeyOwner>* owners) {
+    std::string key;
+    for (size_t j = 0; j < count; ++j) {
+      key = opt.key_prefix + std::to_string(first + j);
+      redisAppendCommand(ctx.get(), "CLUSTER KEYNODE %b", key.data(), key.size());
+    }
+    for (size_t j = 0; j < count; ++j) {
+      void* raw = nullptr;
+      if (redisGetReply(ctx.get(), &raw) != REDIS_OK) {
+        *err = "CLUSTER KEYNODE on " + entry.Name() + ": " + ctx->errstr;
+        return false;
+      }
+      auto* r = static_cast<redisReply*>(raw);
+      bool ok = r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                r->element[0]->type == REDIS_REPLY_STRING &&
+                r->element[1]->type == REDIS_REPLY_STRING;
+      if (ok) {
+        owners->push_back({std::string(r->element[0]->str, r->element[0]->len),
+                           std::string(r->element[1]->str, r->element[1]->len)});
+      } else if (r->type == REDIS_REPLY_ERROR) {
+        *err = entry.Name() + " answered CLUSTER KEYNODE with: " + std::string(r->str, r->len);
+      } else {
+        *err = entry.Name() + " answered CLUSTER KEYNODE with an unexpected reply (type " +
+               std::to_string(r->type) + "); is it a ringkv node?";
+      }
+      freeReplyObject(r);
+      if (!ok) return false;  // the connection is dropped with the rest of the replies
+    }
+    return true;
+  };
+  return SelectKeysByOwner(opt.keys, kKeyNodeBatch, opt.owner_node,
+                           opt.owner_filter == OwnerFilter::kOwnedBy, lookup, keys, err);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output.
 
 std::string FormatUs(double us) {
@@ -665,9 +739,29 @@ void PrintRunSummary(const Options& opt, const std::vector<std::unique_ptr<Worke
 int main(int argc, char** argv) {
   using namespace ringkv::bench;
   Options opt = ParseArgs(argc, argv);
+  std::vector<uint64_t> keyset;
+  std::string keydesc_owner;
+  if (opt.owner_filter != OwnerFilter::kAll) {
+    uint64_t t0 = NowNs();
+    std::string err;
+    if (!SelectKeys(opt, &keyset, &err)) {
+      std::fprintf(stderr, "ringkv-bench: choosing keys by owner: %s\n", err.c_str());
+      return 1;
+    }
+    keydesc_owner = std::string(" (") + std::to_string(keyset.size()) + " keys " +
+                    (opt.owner_filter == OwnerFilter::kOwnedBy ? "owned by " : "not owned by ") +
+                    opt.owner_node + ")";
+    std::printf("Keys: %zu of %s0..%s%llu are%s owned by %s (CLUSTER KEYNODE via %s, %.2fs)\n",
+                keyset.size(), opt.key_prefix.c_str(), opt.key_prefix.c_str(),
+                static_cast<unsigned long long>(opt.keys - 1),
+                opt.owner_filter == OwnerFilter::kOwnedBy ? "" : " not", opt.owner_node.c_str(),
+                opt.hosts[0].Name().c_str(), static_cast<double>(NowNs() - t0) / 1e9);
+    std::fflush(stdout);
+  }
   std::unique_ptr<ZipfTable> zipf;
-  if (opt.rate > 0 && opt.dist == Dist::kZipf)
-    zipf = std::make_unique<ZipfTable>(opt.keys, opt.zipf_theta);
+  if (opt.rate > 0 && opt.dist == Dist::kZipf) {
+    zipf = std::make_unique<ZipfTable>(keyset.empty() ? opt.keys : keyset.size(), opt.zipf_theta);
+  }
 
   // Build the workers and their loops here, before any thread runs, so that Fatal() can wake
   // every loop from any thread.
@@ -679,6 +773,7 @@ int main(int argc, char** argv) {
     w->id = t;
     w->opt = &opt;
     w->zipf = zipf.get();
+    w->keyset = keyset.empty() ? nullptr : &keyset;
     w->control = &control;
     w->rng = Rng(opt.seed + static_cast<uint64_t>(t) * 7919);
     w->value = value;
@@ -773,11 +868,11 @@ int main(int argc, char** argv) {
                               : std::string("uniform");
     std::printf("  %d threads and %d connections, target %.0f requests/sec\n", opt.threads,
                 opt.connections, opt.rate);
-    std::printf("  %.0f%% GET / %.0f%% SET, %zu-byte values%s, %s keys over %s0..%s%llu\n",
+    std::printf("  %.0f%% GET / %.0f%% SET, %zu-byte values%s, %s keys over %s0..%s%llu%s\n",
                 opt.reads * 100, (1 - opt.reads) * 100, opt.value_size,
                 opt.ttl_s > 0 ? (", EX " + std::to_string(opt.ttl_s)).c_str() : "", keydesc.c_str(),
                 opt.key_prefix.c_str(), opt.key_prefix.c_str(),
-                static_cast<unsigned long long>(opt.keys - 1));
+                static_cast<unsigned long long>(opt.keys - 1), keydesc_owner.c_str());
     std::fflush(stdout);
     control.Release(Phase::kRun, NowNs() + 1000000);  // 1 ms for the threads to wake up
     control.WaitAll();
