@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks: ringkv against Redis, twemproxy + Redis and Redis Cluster, on this
 # machine.
-# Usage: scripts/bench.sh [--quick] [--only single|cluster|experiment] [--no-build]
-#                         [--build-dir DIR] [--keep]
+# Usage: scripts/bench.sh [--quick] [--only single|cluster|experiment|forward|restart]
+#                         [--no-build] [--build-dir DIR] [--keep]
 #
 # What it does, one system at a time (the machine's cores are shared by servers and clients):
 #   single      Debian's redis-server (no persistence), redis-server with appendonly yes +
@@ -13,6 +13,15 @@
 #   experiment  ringkv-bench, open loop: load the k<i> keys (100-byte values), then GET at a fixed
 #               1000 and 10000 req/s against 1 ringkv node, 3 ringkv nodes (connections spread
 #               over all three) and, as a reference, one redis-server.
+#   forward     3 ringkv nodes entered through n1 only: GETs at 1000 and 10000 req/s over the
+#               keys n1 owns (local), then at the same rate over the keys it does not own
+#               (forwarded), 3 rounds (--quick: 1); prints both p50/p99 and forwarded/local.
+#   restart     one ringkv node (appendfsync everysec) loaded with 10,000,000 keys (--quick:
+#               1,000,000; ~0.4 GB on disk): time from process start to the first PONG after
+#               kill -9 (WAL replay; later rounds: clean stop, start, rewrite 400k keys, kill -9)
+#               and after a clean SIGTERM stop, 3 rounds each; then kill -9 again with
+#               --rocksdb-write-buffer-size 16mb (110k keys rewritten). Its data dir is deleted at
+#               the section's end (unless --keep).
 # For single and cluster, every system first gets the k<i> keys loaded (ringkv-bench --load; for
 # Redis Cluster, redis-cli --pipe per master) to measure RSS and data-dir size, then the same
 # redis-benchmark runs: -c 50 -d 100 -r 1000000, tests SET GET INCR MSET at -P 1 and -P 16, each
@@ -24,7 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
 
 QUICK=0
 ONLY=""
@@ -35,7 +44,10 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only)
-      [[ $# -ge 2 ]] || { echo "bench.sh: --only needs single|cluster|experiment" >&2; exit 2; }
+      [[ $# -ge 2 ]] || {
+        echo "bench.sh: --only needs single|cluster|experiment|forward|restart" >&2
+        exit 2
+      }
       ONLY="$2"
       shift
       ;;
@@ -51,8 +63,8 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-case "$ONLY" in "" | single | cluster | experiment) ;; *)
-  echo "bench.sh: --only takes single, cluster or experiment" >&2; exit 2 ;;
+case "$ONLY" in "" | single | cluster | experiment | forward | restart) ;; *)
+  echo "bench.sh: --only takes single, cluster, experiment, forward or restart" >&2; exit 2 ;;
 esac
 
 if ((QUICK)); then
@@ -61,13 +73,21 @@ if ((QUICK)); then
   LOAD_KEYS=100000   # k<i> keys loaded before the redis-benchmark runs
   EXP_KEYS=100000
   EXP_SECS=10
+  FWD_ROUNDS=1
+  RESTART_KEYS=1000000
+  RESTART_REWRITE=100000
 else
   TEST_SECS=10
   PROBE_SECS=1
   LOAD_KEYS=1000000
   EXP_KEYS=1000000
   EXP_SECS=60
+  FWD_ROUNDS=3
+  RESTART_KEYS=10000000
+  RESTART_REWRITE=400000    # rewritten before each kill -9 after the first: ~55 MB of WAL
 fi
+FWD_SECS=$((EXP_SECS / 2))  # each forward run; FWD_ROUNDS x 2 rates x 2 key sets of them
+RESTART_ROUNDS=3
 CLIENTS=50
 TESTS=(set get incr mset)
 PIPELINES=(1 16)
@@ -558,6 +578,136 @@ section_experiment() {
   stop_pids "${SYS_PIDS[@]}"
 }
 
+# forward: local against forwarded GETs through one entry node. Each run's SUMMARY values go to
+# $WORK/fwd.tsv: round rate keyset achieved p50_us p99_us errors+unanswered.
+section_forward() {
+  log "forward: 3 ringkv nodes, entered through n1"
+  start_ringkv_cluster fwd
+  local entry="127.0.0.1:${SYS_PORTS[0]}" round rate set sets out opt
+  load_keys forward ringkv-3 \
+    "127.0.0.1:${SYS_PORTS[0]},127.0.0.1:${SYS_PORTS[1]},127.0.0.1:${SYS_PORTS[2]}" "$EXP_KEYS"
+  : >"$WORK/fwd.tsv"
+  for ((round = 1; round <= FWD_ROUNDS; round++)); do
+    for rate in "${EXP_RATES[@]}"; do
+      # Alternate which key set goes first, so that a drift in the machine's load between the two
+      # runs does not always favour the same one.
+      sets="local forwarded"
+      ((round % 2 == 0)) && sets="forwarded local"
+      for set in $sets; do
+        opt=--keys-owned-by
+        [[ "$set" == forwarded ]] && opt=--keys-not-owned-by
+        log "forward: round $round, $set GETs via n1 at $rate req/s for $FWD_SECS s"
+        out="$WORK/fwd-$round-$rate-$set.txt"
+        "$BENCH" --hosts "$entry" --connections "$CLIENTS" --rate "$rate" --warmup 2 \
+          --duration "$FWD_SECS" --reads 1 --keys "$EXP_KEYS" --value-size 100 "$opt" "$entry" \
+          >"$out" 2>&1 || {
+          cat "$out" >&2
+          die "ringkv-bench ($set keys via n1) failed"
+        }
+        sed -n 's/^SUMMARY //p' "$out" | awk -v r="$round" -v R="$rate" -v k="$set" -v OFS='\t' '
+          { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            print r, R, k, v["achieved_rps"], v["p50_us"], v["p99_us"],
+                  v["errors"] + v["unanswered"] }' >>"$WORK/fwd.tsv"
+        sed -n 's/^Keys: //p' "$out" | head -n 1 >"$WORK/fwd-keys-$set.txt"
+      done
+    done
+  done
+  record_peak forward ringkv-3
+  stop_pids "${SYS_PIDS[@]}"
+}
+
+# restart: time from exec to the first PONG, after kill -9 and after a clean stop, on one node
+# holding RESTART_KEYS keys. Rows in $WORK/restart.tsv: kind round ms wal_mb ok.
+# restart_node LOGTAG [ringkv-server options...]: starts the node on RS_DIR/RS_PORT (untimed).
+restart_node() {
+  local tag="$1"
+  shift
+  start_bg "$RS_DIR.$tag.log" "$SERVER" --port "$RS_PORT" --bind 127.0.0.1 --dir "$RS_DIR" \
+    --appendfsync everysec "$@"
+  SYS_PIDS=("$LAST_PID")
+}
+
+# restart_timed KIND ROUND WAL_MB [options...]: starts the node, polls PING every 10 ms, records.
+restart_timed() {
+  local kind="$1" round="$2" wal_mb="$3" tag t0 t1 last ok
+  shift 3
+  tag="${kind//[^a-z0-9]/}-$round"
+  t0=$(date +%s%N)
+  restart_node "$tag" "$@"
+  until [[ "$(redis-cli -h 127.0.0.1 -p "$RS_PORT" ping 2>/dev/null || true)" == PONG ]]; do
+    if ! kill -0 "$LAST_PID" 2>/dev/null; then
+      tail -n 20 "$RS_DIR.$tag.log" >&2 || true
+      die "ringkv exited while restarting ($kind, round $round)"
+    fi
+    (($(date +%s%N) - t0 < 120000000000)) || die "no PONG 120 s after restart ($kind, round $round)"
+    sleep 0.01
+  done
+  t1=$(date +%s%N)
+  # The data survived: the first and the last key loaded are there.
+  last="$(redis-cli -h 127.0.0.1 -p "$RS_PORT" strlen "k$((RESTART_KEYS - 1))" 2>&1 || true)"
+  ok=yes
+  [[ "$(redis-cli -h 127.0.0.1 -p "$RS_PORT" strlen k0 2>&1 || true)" == 100 && "$last" == 100 ]] ||
+    ok=no
+  log "restart ($kind, round $round): PONG after $(((t1 - t0) / 1000000)) ms; WAL $wal_mb MB;" \
+    "k0 and k$((RESTART_KEYS - 1)) present: $ok"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$round" "$(((t1 - t0) / 1000000))" "$wal_mb" "$ok" \
+    >>"$WORK/restart.tsv"
+}
+
+wal_mb() { du -cb "$RS_DIR"/*.log 2>/dev/null | awk 'END { printf "%.1f", $1 / 1048576 }'; }
+
+# kill9_round KIND ROUND REWRITE [options...]: unless REWRITE is 0, first a clean stop and start
+# (the stop flushes the memtable, so the WAL starts empty) and REWRITE keys written again; then
+# kill -9 and a timed restart, both with the options.
+kill9_round() {
+  local kind="$1" round="$2" n="$3" pid out wal p keep
+  shift 3
+  if ((n > 0)); then
+    stop_pids "${SYS_PIDS[@]}"
+    restart_node "refill-${kind//[^a-z0-9]/}-$round" "$@"
+    wait_ready "$RS_PORT" "$LAST_PID" "$RS_DIR.refill-${kind//[^a-z0-9]/}-$round.log" ringkv-server
+    out="$("$BENCH" --hosts "127.0.0.1:$RS_PORT" --load "$n" --connections "$CLIENTS" \
+      --pipeline 64 --value-size 100 2>&1)" || {
+      echo "$out" >&2
+      die "rewriting $n keys failed"
+    }
+  fi
+  pid="${SYS_PIDS[0]}"
+  wal="$(wal_mb)"
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
+  keep=()
+  for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+  restart_timed "$kind" "$round" "$wal" "$@"
+}
+
+section_restart() {
+  log "restart: one ringkv node, $RESTART_KEYS keys"
+  : >"$WORK/restart.tsv"
+  start_ringkv_single restart
+  RS_DIR="${SYS_DIRS[0]}"
+  RS_PORT="${SYS_PORTS[0]}"
+  load_keys restart ringkv "127.0.0.1:$RS_PORT" "$RESTART_KEYS"
+  local round
+  # Round 1 replays whatever the load left in the WAL; the later ones most of a 64 MB memtable.
+  for ((round = 1; round <= RESTART_ROUNDS; round++)); do
+    kill9_round "kill -9" "$round" $((round == 1 ? 0 : RESTART_REWRITE))
+  done
+  for ((round = 1; round <= RESTART_ROUNDS; round++)); do
+    stop_pids "${SYS_PIDS[@]}"
+    restart_timed "SIGTERM" "$round" "$(wal_mb)"
+  done
+  # The replay time follows the WAL, which a memtable bounds: the same with 16 MB memtables and
+  # most of one (110,000 keys) in the WAL.
+  for ((round = 1; round <= RESTART_ROUNDS; round++)); do
+    kill9_round "kill -9, 16mb" "$round" 110000 --rocksdb-write-buffer-size 16mb
+  done
+  dir_bytes "$RS_DIR" >"$WORK/restart-dir-bytes"
+  stop_pids "${SYS_PIDS[@]}"
+  if ((KEEP == 0)); then rm -rf "$RS_DIR"; fi
+}
+
 # ---------------------------------------------------------------------------------------------
 # Report.
 
@@ -640,6 +790,57 @@ print_experiment() {
   done <"$WORK/exp-order"
 }
 
+# The forward runs: per round and rate, local and forwarded p50/p99 and forwarded/local; then the
+# range over the rounds.
+print_forward() {
+  awk -F'\t' '
+    function fmt(us) { return us >= 1000 ? sprintf("%.2fms", us / 1e3) : sprintf("%dus", us) }
+    { a[$1, $2, $3] = $4; p50[$1, $2, $3] = $5; p99[$1, $2, $3] = $6; err[$1, $2, $3] = $7
+      if (!(($1, $2) in seen)) { seen[$1, $2] = 1; order[++n] = $1 SUBSEP $2 }
+      if (!($2 in rseen)) { rseen[$2] = 1; rates[++nr] = $2 } }
+    END {
+      printf "%5s %6s | %9s %9s %9s | %9s %9s %9s | %9s %9s %7s\n", "round", "rate", "local",
+             "p50", "p99", "forwarded", "p50", "p99", "p50 f/l", "p99 f/l", "errors"
+      for (j = 1; j <= n; j++) {
+        split(order[j], k, SUBSEP); L = k[1] SUBSEP k[2] SUBSEP "local"
+        F = k[1] SUBSEP k[2] SUBSEP "forwarded"
+        if (!(L in p50) || !(F in p50)) continue
+        r50 = p50[F] / (p50[L] > 0 ? p50[L] : 1); r99 = p99[F] / (p99[L] > 0 ? p99[L] : 1)
+        printf "%5s %6s | %9.1f %9s %9s | %9.1f %9s %9s | %8.2fx %8.2fx %7d\n", k[1], k[2],
+               a[L], fmt(p50[L]), fmt(p99[L]), a[F], fmt(p50[F]), fmt(p99[F]), r50, r99,
+               err[L] + err[F]
+        key = k[2]
+        if (!(key in lo) || r50 < lo[key]) lo[key] = r50
+        if (!(key in hi) || r50 > hi[key]) hi[key] = r50
+        for (s = 1; s <= 2; s++) {
+          set = s == 1 ? "local" : "forwarded"; v = p50[k[1], k[2], set]
+          if (!((key, set) in plo) || v < plo[key, set]) plo[key, set] = v
+          if (!((key, set) in phi) || v > phi[key, set]) phi[key, set] = v
+        }
+      }
+      for (i = 1; i <= nr; i++) {
+        R = rates[i]
+        if (!(R in lo)) continue
+        printf "at %s req/s: local p50 %s-%s, forwarded p50 %s-%s, forwarded/local p50 %.2f-%.2fx" \
+               " (target <= 1.3x)\n", R, fmt(plo[R, "local"]), fmt(phi[R, "local"]),
+               fmt(plo[R, "forwarded"]), fmt(phi[R, "forwarded"]), lo[R], hi[R]
+      }
+    }' "$WORK/fwd.tsv"
+}
+
+print_restart() {
+  awk -F'\t' '
+    BEGIN { printf "%-14s %5s %14s %18s %s\n", "stop", "round", "PONG after ms", "WAL before start",
+                   "k0, k(N-1) there" }
+    { printf "%-14s %5s %14s %15s MB %s\n", $1, $2, $3, $4, $5
+      if (!($1 in lo) || $3 < lo[$1]) lo[$1] = $3
+      if (!($1 in hi) || $3 > hi[$1]) hi[$1] = $3
+      if (!($1 in seen)) { seen[$1] = 1; kinds[++n] = $1 } }
+    END { for (i = 1; i <= n; i++)
+            printf "%s: %d-%d ms to the first PONG (target < 1000 ms)\n", kinds[i], lo[kinds[i]],
+                   hi[kinds[i]] }' "$WORK/restart.tsv"
+}
+
 report() {
   local cpu mem rev
   cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -698,6 +899,27 @@ report() {
       cat "$out"
     done <"$WORK/exp-order"
   fi
+  if [[ (-z "$ONLY" || "$ONLY" == forward) && -s "$WORK/fwd.tsv" ]]; then
+    echo
+    echo "== Forwarded vs local GET: 3 ringkv nodes, every request entered through n1; $EXP_KEYS" \
+      "keys loaded"
+    echo "   (ringkv-bench -c $CLIENTS, open loop, ${FWD_SECS} s per run after 2 s warm-up;" \
+      "local = keys n1 owns, forwarded = the others)"
+    cat "$WORK/fwd-keys-local.txt" "$WORK/fwd-keys-forwarded.txt" 2>/dev/null | sed 's/^/   /' ||
+      true
+    print_forward
+  fi
+  if [[ (-z "$ONLY" || "$ONLY" == restart) && -s "$WORK/restart.tsv" ]]; then
+    echo
+    echo "== Restart: one ringkv node (appendfsync everysec) with $RESTART_KEYS keys of 100" \
+      "bytes ($(awk '{ printf "%.2f GB", $1 / 1073741824 }' "$WORK/restart-dir-bytes" \
+      2>/dev/null || echo '?') on disk)"
+    echo "   time from exec to the first PONG (redis-cli ping every 10 ms); kill -9 round 1 right" \
+      "after the load, later ones after a clean restart and $RESTART_REWRITE keys rewritten" \
+      "(16mb rows: 110000)"
+    print_memory restart
+    print_restart
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -717,5 +939,7 @@ log "$(nproc) cores; load average $LOADAVG_START; work dir $WORK; one system at 
 [[ -z "$ONLY" || "$ONLY" == single ]] && section_single
 [[ -z "$ONLY" || "$ONLY" == cluster ]] && section_cluster
 [[ -z "$ONLY" || "$ONLY" == experiment ]] && section_experiment
+[[ -z "$ONLY" || "$ONLY" == forward ]] && section_forward
+[[ -z "$ONLY" || "$ONLY" == restart ]] && section_restart
 REPORTED=1
 report
