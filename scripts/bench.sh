@@ -19,8 +19,8 @@
 #   restart     one ringkv node (appendfsync everysec) loaded with 10,000,000 keys (--quick:
 #               1,000,000; ~0.4 GB on disk): time from process start to the first PONG after
 #               kill -9 (WAL replay; later rounds: clean stop, start, rewrite 400k keys, kill -9)
-#               and after a clean SIGTERM stop, 3 rounds each; then kill -9 again with
-#               --rocksdb-write-buffer-size 16mb (110k keys rewritten). Its data dir is deleted at
+#               and after a clean SIGTERM stop, 3 rounds each; then kill -9 again with the old
+#               default --rocksdb-write-buffer-size 64mb (400k keys rewritten). Its data dir is deleted at
 #               the section's end (unless --keep).
 # For single and cluster, every system first gets the k<i> keys loaded (ringkv-bench --load; for
 # Redis Cluster, redis-cli --pipe per master) to measure RSS and data-dir size, then the same
@@ -84,7 +84,7 @@ else
   EXP_SECS=60
   FWD_ROUNDS=3
   RESTART_KEYS=10000000
-  RESTART_REWRITE=400000    # rewritten before each kill -9 after the first: ~55 MB of WAL
+  RESTART_REWRITE=400000    # rewritten before each kill -9 after the first: up to a memtable of WAL
 fi
 FWD_SECS=$((EXP_SECS / 2))  # each forward run; FWD_ROUNDS x 2 rates x 2 key sets of them
 RESTART_ROUNDS=3
@@ -690,7 +690,8 @@ section_restart() {
   RS_PORT="${SYS_PORTS[0]}"
   load_keys restart ringkv "127.0.0.1:$RS_PORT" "$RESTART_KEYS"
   local round
-  # Round 1 replays whatever the load left in the WAL; the later ones most of a 64 MB memtable.
+  # Round 1 replays whatever the load left in the WAL; the later ones most of a memtable (16 MB
+  # by default).
   for ((round = 1; round <= RESTART_ROUNDS; round++)); do
     kill9_round "kill -9" "$round" $((round == 1 ? 0 : RESTART_REWRITE))
   done
@@ -698,10 +699,10 @@ section_restart() {
     stop_pids "${SYS_PIDS[@]}"
     restart_timed "SIGTERM" "$round" "$(wal_mb)"
   done
-  # The replay time follows the WAL, which a memtable bounds: the same with 16 MB memtables and
-  # most of one (110,000 keys) in the WAL.
+  # The replay time follows the WAL, which a memtable bounds: the same with the old default of
+  # 64 MB memtables and most of one (400,000 keys) in the WAL.
   for ((round = 1; round <= RESTART_ROUNDS; round++)); do
-    kill9_round "kill -9, 16mb" "$round" 110000 --rocksdb-write-buffer-size 16mb
+    kill9_round "kill -9, 64mb" "$round" "$RESTART_REWRITE" --rocksdb-write-buffer-size 64mb
   done
   dir_bytes "$RS_DIR" >"$WORK/restart-dir-bytes"
   stop_pids "${SYS_PIDS[@]}"
@@ -916,7 +917,7 @@ report() {
       2>/dev/null || echo '?') on disk)"
     echo "   time from exec to the first PONG (redis-cli ping every 10 ms); kill -9 round 1 right" \
       "after the load, later ones after a clean restart and $RESTART_REWRITE keys rewritten" \
-      "(16mb rows: 110000)"
+      "(64mb rows: with --rocksdb-write-buffer-size 64mb, the default before 16mb)"
     print_memory restart
     print_restart
   fi

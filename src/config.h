@@ -41,7 +41,7 @@ struct Config {
   std::string dir = "./data";
   std::string appendfsync = "everysec";  // always | everysec | no
   int64_t rocksdb_block_cache_size = 256LL * 1024 * 1024;
-  int64_t rocksdb_write_buffer_size = 64LL * 1024 * 1024;
+  int64_t rocksdb_write_buffer_size = 16LL * 1024 * 1024;
   int64_t rocksdb_bloom_bits = 10;
   int64_t rocksdb_ttl_check_seconds = 60;  // how often the dead-data trigger looks at SST files
   // cluster (empty cluster_nodes = a single node)

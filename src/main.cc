@@ -42,7 +42,7 @@ void PrintUsage() {
       "  --loglevel debug|verbose|notice|warning [notice]\n"
       "  --logfile PATH                log to a file instead of stdout\n"
       "  --rocksdb-block-cache-size BYTES [256mb]\n"
-      "  --rocksdb-write-buffer-size BYTES [64mb]\n"
+      "  --rocksdb-write-buffer-size BYTES [16mb]\n"
       "  --rocksdb-bloom-bits N        bloom filter bits per key [10]\n"
       "  --rocksdb-ttl-check-seconds N how often expired data on disk is looked for [60]\n"
       "\n"

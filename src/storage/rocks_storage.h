@@ -37,7 +37,7 @@ namespace ringkv::storage {
 struct RocksOptions {
   std::string path;  // the database directory (created with its parents if missing)
   uint64_t block_cache_bytes = 256 << 20;
-  uint64_t write_buffer_bytes = 64 << 20;
+  uint64_t write_buffer_bytes = 16 << 20;
   int bloom_bits_per_key = 10;  // <= 0: no bloom filter
   SyncMode sync = SyncMode::kEverySec;
   int ttl_check_seconds = 60;  // dead-data trigger period; <= 0 disables the trigger
