@@ -107,6 +107,11 @@ struct PeerPool::Impl {
   bool timer_armed = false;
   uint64_t timer_due_ms = 0;
   uv_timer_t* soon_timer;  // delivers failures decided inside Forward()
+  // Deferred writes are flushed after the turn's I/O callbacks (check) and, for requests queued
+  // by timers or close callbacks, before the loop sleeps (prepare). Started only while needed.
+  uv_check_t* flush_check;
+  uv_prepare_t* flush_prepare;
+  bool flush_armed = false;
   std::vector<std::pair<Callback, std::string>> soon;
   bool shutting_down = false;
   std::string scratch;  // NUL-terminated copy of a request for hiredis (see Forward)
@@ -133,6 +138,8 @@ struct PeerPool::Impl {
 
   void ArmTimer(uint64_t due_ms);
   void OnDeadline();
+  void ArmFlush();
+  void FlushDeferredWrites();
 };
 
 namespace {
@@ -148,6 +155,9 @@ struct Link {
   LinkState state = LinkState::kConnecting;
   bool hiredis_freeing = false;  // hiredis frees `ac` itself: never call redisAsyncFree
   bool connected = false;
+  // Output waits for the end of the loop turn (FlushDeferredWrites) instead of a writable event.
+  bool write_deferred = false;
+  bool flushing = false;  // inside FlushDeferredWrites' redisAsyncHandleWrite
   int setup_pending = 0;  // AUTH / handshake replies still awaited
   uint64_t setup_deadline_ms = 0;
   uint64_t ready_since_ms = 0;
@@ -287,14 +297,27 @@ void DelRead(void* privdata) {
   UpdatePoll(link);
 }
 
+// On a connected link, hiredis's "wait until writable" becomes "write at the end of this loop
+// turn": requests queued during a turn leave in one write without a poll round trip (two
+// epoll_ctl calls and a wake-up per forward batch). Only what the socket does not take at once
+// (or a connect in progress) waits for a writable event.
 void AddWrite(void* privdata) {
   Link* link = static_cast<Link*>(privdata);
+  if (link->connected && !link->flushing && link->state != LinkState::kClosed &&
+      !link->pool->shutting_down) {
+    link->write_deferred = true;
+    link->pool->ArmFlush();
+    return;
+  }
+  if (link->events & UV_WRITABLE) return;
   link->events |= UV_WRITABLE;
   UpdatePoll(link);
 }
 
 void DelWrite(void* privdata) {
   Link* link = static_cast<Link*>(privdata);
+  link->write_deferred = false;
+  if (!(link->events & UV_WRITABLE)) return;
   link->events &= ~UV_WRITABLE;
   UpdatePoll(link);
 }
@@ -555,6 +578,41 @@ PeerPool::Impl::Impl(uv_loop_t* l, PeerPoolOptions o) : loop(l), opts(std::move(
   }
   deadline_timer->data = this;
   soon_timer->data = this;
+  flush_check = new uv_check_t;
+  flush_prepare = new uv_prepare_t;
+  uv_check_init(loop, flush_check);
+  uv_prepare_init(loop, flush_prepare);
+  flush_check->data = this;
+  flush_prepare->data = this;
+}
+
+void PeerPool::Impl::ArmFlush() {
+  if (flush_armed) return;
+  flush_armed = true;
+  uv_check_start(flush_check, [](uv_check_t* h) {
+    static_cast<PeerPool::Impl*>(h->data)->FlushDeferredWrites();
+  });
+  uv_prepare_start(flush_prepare, [](uv_prepare_t* h) {
+    static_cast<PeerPool::Impl*>(h->data)->FlushDeferredWrites();
+  });
+}
+
+void PeerPool::Impl::FlushDeferredWrites() {
+  flush_armed = false;
+  uv_check_stop(flush_check);
+  uv_prepare_stop(flush_prepare);
+  for (auto& [index, peer] : peers) {
+    for (auto& slot : peer->slots) {
+      Link* link = slot->link;
+      if (link == nullptr || !link->write_deferred) continue;
+      link->write_deferred = false;
+      if (link->ac == nullptr || link->state == LinkState::kClosed) continue;
+      // A partial write re-arms through AddWrite, which polls for writable while flushing.
+      link->flushing = true;
+      redisAsyncHandleWrite(link->ac);
+      link->flushing = false;  // the Link outlives this call: it is freed by a close callback
+    }
+  }
 }
 
 void PeerPool::Impl::Shutdown() {
@@ -569,6 +627,10 @@ void PeerPool::Impl::Shutdown() {
   while (!soon.empty()) RunSoon();
   uv_close(reinterpret_cast<uv_handle_t*>(deadline_timer), OnTimerClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(soon_timer), OnTimerClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(flush_check),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+  uv_close(reinterpret_cast<uv_handle_t*>(flush_prepare),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
 }
 
 void PeerPool::Impl::Log(const std::string& line) const {

@@ -456,6 +456,58 @@ TEST_F(PeerPoolTest, PipelinesAThousandInFlightWithRepliesInOrder) {
   }
 }
 
+// Requests queued during a loop turn are written at its end, not on a later writable event; a
+// request queued by a timer callback (outside the I/O phase) still leaves before the loop goes
+// back to sleep. Here nothing else would wake the loop: without that flush the reply could only
+// arrive after the watchdog (or the forward deadline) fired.
+TEST_F(PeerPoolTest, RequestQueuedByATimerLeavesBeforeTheLoopSleeps) {
+  int port = FreePort();
+  RedisServer redis(port);
+  ASSERT_TRUE(redis.WaitReady());
+  PeerPoolOptions opts;
+  opts.forward_timeout_ms = 10000;
+  MakePool(opts);
+  pool_->AddPeer(0, Node("r", port));
+  ASSERT_TRUE(WaitForOk(0, Cmd({"PING"}), 3000));  // connected: the deferred path applies
+
+  struct State {
+    PeerPool* pool;
+    uv_loop_t* loop;
+    std::string reply;
+    bool watchdog_fired = false;
+  } st{pool_.get(), &loop_, {}, false};
+  uv_timer_t send_timer, watchdog;
+  uv_timer_init(&loop_, &send_timer);
+  uv_timer_init(&loop_, &watchdog);
+  send_timer.data = &st;
+  watchdog.data = &st;
+  uv_timer_start(
+      &send_timer,
+      [](uv_timer_t* t) {
+        auto* s = static_cast<State*>(t->data);
+        s->pool->Forward(0, Cmd({"ECHO", "from-a-timer"}), 2, [s](bool, std::string_view data) {
+          s->reply = std::string(data);
+          uv_stop(s->loop);
+        });
+      },
+      1, 0);
+  uv_timer_start(
+      &watchdog,
+      [](uv_timer_t* t) {
+        auto* s = static_cast<State*>(t->data);
+        s->watchdog_fired = true;
+        uv_stop(s->loop);
+      },
+      5000, 0);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_FALSE(st.watchdog_fired);
+  EXPECT_EQ(st.reply, "$12\r\nfrom-a-timer\r\n");
+  uv_timer_stop(&watchdog);
+  uv_close(reinterpret_cast<uv_handle_t*>(&send_timer), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&watchdog), nullptr);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+}
+
 TEST_F(PeerPoolTest, RejectsBadRequestsAndUnknownPeersWithoutTouchingTheConnection) {
   int port = FreePort();
   RedisServer redis(port);
