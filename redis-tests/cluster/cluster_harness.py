@@ -129,7 +129,23 @@ class Node:
         self.server.kill9()
 
     def pause(self):
-        os.kill(self.server.pid, signal.SIGSTOP)
+        """SIGSTOP, then wait until every thread has stopped: kill() returns before the group
+        stop reaches all threads, and meanwhile a worker can still answer a request."""
+        pid = self.server.pid
+        os.kill(pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                states = []
+                for tid in os.listdir("/proc/%d/task" % pid):
+                    with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                        states.append(f.read().rsplit(")", 1)[1].split()[0])
+            except OSError:
+                return  # gone
+            if all(st in ("T", "t") for st in states):
+                return
+            time.sleep(0.001)
+        raise AssertionError("node %s did not stop within 5 s of SIGSTOP" % self.id)
 
     def resume(self):
         if self.server.proc is not None and self.server.proc.poll() is None:
