@@ -73,6 +73,7 @@ void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, 
   if (overlay == nullptr) {
     if (GroupCommit* group = GroupCommit::Current()) {
       if (group->Joins(*spec)) {
+        group->BeginCommand();
         ctx.group = group;
       } else {
         (void)group->Commit();

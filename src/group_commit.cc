@@ -39,6 +39,7 @@ bool GroupCommit::TryKeep(uint16_t s) {
 }
 
 KeyLocks::Guard GroupCommit::Lock(std::string_view key) {
+  ++lock_calls_;
   auto s = static_cast<uint16_t>(KeyLocks::StripeOf(key));
   if (!TryKeep(s)) {
     // Another thread holds it: never wait while holding stripes.
@@ -51,6 +52,7 @@ KeyLocks::Guard GroupCommit::Lock(std::string_view key) {
 }
 
 KeyLocks::Guard GroupCommit::LockAll(const std::vector<std::string_view>& keys) {
+  ++lock_calls_;
   std::vector<uint16_t> stripes = KeyLocks::StripesOf(keys);
   for (uint16_t s : stripes) {
     if (TryKeep(s)) continue;

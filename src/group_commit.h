@@ -27,11 +27,16 @@
 //
 // Which commands join: the string and generic (keyspace-of-one-key) families' commands that name
 // keys and do not walk the keyspace (SET, GET, INCR, MSET, DEL, EXPIRE, RENAME...). Their handlers
-// touch storage only through ctx.storage() and lock only through one ctx.locks() call.
+// touch storage only through ctx.storage() and lock only through ONE ctx.locks() call: a busy
+// stripe makes the group commit and release everything, so a second lock call in the same
+// handler could lose the first one's stripe in the middle of its read-modify-write.
+// tests/group_commit_test.cc runs every joining command and checks that (lock_calls()).
 //
-// Failure: if the batch cannot be written, every connection waiting on this turn is closed
-// (its replies are dropped: a client sees a broken connection, never a false +OK), and for
-// kFailurePauseMs commands run one by one again, so they get their own error replies.
+// Failure: if the batch cannot be written, every connection that flushes in the rest of that
+// turn is closed (its replies are dropped: a client sees a broken connection, never a false +OK;
+// this includes connections whose own commands did not depend on the batch, and cluster peer
+// links, whose forwards then fail on the other node). For the next kFailurePauseMs commands run
+// one by one again, so they get their own error replies.
 //
 // Thread-safety: a GroupCommit belongs to one worker thread (Current() on that thread); only
 // its stripe locks are shared with other threads.
@@ -73,6 +78,9 @@ class GroupCommit {
   // returned guard holds nothing (the group does).
   KeyLocks::Guard Lock(std::string_view key);
   KeyLocks::Guard LockAll(const std::vector<std::string_view>& keys);
+  // Execute calls this before a joined command; lock_calls() then counts its Lock/LockAll calls.
+  void BeginCommand() { lock_calls_ = 0; }
+  int lock_calls() const { return lock_calls_; }
 
   // Writes the pending writes as one batch and releases every held stripe. A failure is
   // remembered until TakeFailure and pauses the group (see above).
@@ -97,6 +105,7 @@ class GroupCommit {
   bool failed_ = false;
   uint64_t paused_until_ms_ = 0;
   uint64_t commits_ = 0;
+  int lock_calls_ = 0;
 };
 
 // What handlers lock through (CommandContext::locks()): the server's KeyLocks, or the group of a
