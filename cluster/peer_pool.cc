@@ -601,17 +601,21 @@ void PeerPool::Impl::FlushDeferredWrites() {
   flush_armed = false;
   uv_check_stop(flush_check);
   uv_prepare_stop(flush_prepare);
+  // Collect first: a failed write runs completion callbacks, which must not find us iterating
+  // the peer map. Links are only freed by a close callback, so these pointers stay valid here.
+  std::vector<Link*> deferred;
   for (auto& [index, peer] : peers) {
     for (auto& slot : peer->slots) {
-      Link* link = slot->link;
-      if (link == nullptr || !link->write_deferred) continue;
-      link->write_deferred = false;
-      if (link->ac == nullptr || link->state == LinkState::kClosed) continue;
-      // A partial write re-arms through AddWrite, which polls for writable while flushing.
-      link->flushing = true;
-      redisAsyncHandleWrite(link->ac);
-      link->flushing = false;  // the Link outlives this call: it is freed by a close callback
+      if (slot->link != nullptr && slot->link->write_deferred) deferred.push_back(slot->link);
     }
+  }
+  for (Link* link : deferred) {
+    link->write_deferred = false;
+    if (link->ac == nullptr || link->state == LinkState::kClosed) continue;
+    // A partial write re-arms through AddWrite, which polls for writable while flushing.
+    link->flushing = true;
+    redisAsyncHandleWrite(link->ac);
+    link->flushing = false;
   }
 }
 
