@@ -418,6 +418,12 @@ record_peak() {  # SECTION SYSTEM: fills in peak RSS (VmHWM) of SYS_PIDS for the
 }
 
 # rb PORT TEST PIPELINE N [extra...]: one redis-benchmark run; prints "rps p50 p99" or "ERR msg".
+# record_failure SECTION SYSTEM TEST P "ERR ...": logs a failed run and records it in RESULTS.
+record_failure() {
+  log "$2 ${3^^} -P $4: $5"
+  printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$1" "$2" "${3^^}" "$4" "${5#ERR }" >>"$RESULTS"
+}
+
 rb() {
   local port="$1" test="$2" p="$3" n="$4" line err
   shift 4
@@ -451,9 +457,7 @@ bench_system() {
       [[ "$test" == mset ]] && probe_n=$((probe_n / 5))
       res="$(rb "$port" "$test" "$p" "$probe_n" "$@")"
       if [[ "$res" == ERR* ]]; then
-        log "$system ${test^^} -P $p: $res"
-        printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$section" "$system" "${test^^}" "$p" "${res#ERR }" \
-          >>"$RESULTS"
+        record_failure "$section" "$system" "$test" "$p" "$res"
         continue
       fi
       # A second probe of PROBE_SECS gives a steadier rate; the run gets 25% more requests
@@ -468,9 +472,7 @@ bench_system() {
         'BEGIN { n = int(r * s * 1.25); print (n < m ? m : n) }')"
       res="$(rb "$port" "$test" "$p" "$n" "$@")"
       if [[ "$res" == ERR* ]]; then
-        log "$system ${test^^} -P $p: $res"
-        printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$section" "$system" "${test^^}" "$p" "${res#ERR }" \
-          >>"$RESULTS"
+        record_failure "$section" "$system" "$test" "$p" "$res"
         continue
       fi
       read -r rps p50 p99 <<<"$res"
