@@ -251,9 +251,10 @@ void Worker::CommitGroup() {
   (void)group_->Commit();
   bool failed = group_->TakeFailure();
   if (commit_waiters_.empty()) return;
-  std::vector<std::shared_ptr<Connection*>> waiters;
-  waiters.swap(commit_waiters_);
-  for (const std::shared_ptr<Connection*>& ref : waiters) {
+  // Swapped with a member, not a local, so neither list gives back its capacity every turn.
+  // Nothing below adds waiters: the group is empty until a command runs again.
+  flushing_.swap(commit_waiters_);
+  for (const std::shared_ptr<Connection*>& ref : flushing_) {
     Connection* c = *ref;
     if (c == nullptr) continue;  // closed meanwhile
     if (failed) {
@@ -262,6 +263,7 @@ void Worker::CommitGroup() {
       c->FlushAfterCommit();
     }
   }
+  flushing_.clear();
 }
 
 void Worker::CloseAll() {

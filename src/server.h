@@ -76,6 +76,7 @@ class Worker {
   uv_prepare_t before_poll_;
   std::unique_ptr<GroupCommit> group_;                        // loop thread only
   std::vector<std::shared_ptr<Connection*>> commit_waiters_;  // loop thread only
+  std::vector<std::shared_ptr<Connection*>> flushing_;        // CommitGroup's working list
   std::vector<uv_tcp_t*> listeners_;
   Connection* connections_ = nullptr;  // intrusive list head (loop thread only)
   std::unique_ptr<Router> router_;     // loop thread only
