@@ -68,14 +68,15 @@ void Execute(ServerState& server, ClientState& client, const CommandSpec* spec, 
   auto start = std::chrono::steady_clock::now();
   CommandContext ctx{server, client, spec, now_ms != 0 ? now_ms : storage::NowMs()};
   ctx.txn_storage = overlay;
-  // Group commit (group_commit.h): point commands join the worker's group; anything else first
-  // commits it, so it sees (and follows) every earlier write.
+  // Group commit (group_commit.h): point commands join the worker's group; anything else that
+  // may touch storage first commits it, so it sees (and follows) every earlier write. Connection
+  // commands (PING, ECHO, AUTH, HELLO, SELECT, CLIENT ...) never do: they leave the group as is.
   if (overlay == nullptr) {
     if (GroupCommit* group = GroupCommit::Current()) {
       if (group->Joins(*spec)) {
         group->BeginCommand();
         ctx.group = group;
-      } else {
+      } else if (spec->group != "connection") {
         (void)group->Commit();
       }
     }

@@ -288,6 +288,26 @@ TEST(GroupCommitTest, EveryJoiningCommandLocksAtMostOnce) {
   EXPECT_EQ(StoredValue(h.storage(), "k3"), "v4zz");  // the writes went through the group
 }
 
+// Connection commands touch no storage, so they neither join nor commit the group (a pipeline
+// that mixes PINGs with SETs still writes once per turn); anything else that may read storage
+// commits it first.
+TEST(GroupCommitTest, ConnectionCommandsLeaveTheGroupAlone) {
+  CommandHarness h;
+  GroupCommit group(h.server().storage, &h.server().locks);
+  GroupCommit::SetCurrent(&group);
+  EXPECT_EQ(h.Run({"set", "k", "v"}), "+OK\r\n");
+  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+           {"ping"}, {"echo", "x"}, {"client", "id"}, {"select", "0"}}) {
+    h.Run(argv);
+    EXPECT_EQ(group.pending(), 1u) << argv[0];
+  }
+  EXPECT_EQ(StoredValue(h.storage(), "k"), "(nil)");
+  EXPECT_EQ(h.Run({"dbsize"}), ":1\r\n");  // commits first, then counts
+  EXPECT_EQ(group.pending(), 0u);
+  EXPECT_EQ(StoredValue(h.storage(), "k"), "v");
+  GroupCommit::SetCurrent(nullptr);
+}
+
 // ---- through the real server ----
 
 redisReply* Cmd(redisContext* c, const char* fmt, ...) {
