@@ -81,29 +81,14 @@ def connect(port, timeout=5.0):
 
 def read_until_close(sock, wait_s, t_sent=None):
     """Reads for up to wait_s seconds. Returns a Probe (close time measured from t_sent)."""
-    t_sent = time.monotonic() if t_sent is None else t_sent
-    deadline = t_sent + wait_s
-    data = b""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return Probe(data, False, None)
-        if not readable(sock, left):
-            continue
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, BrokenPipeError):
-            chunk = b""
-        if not chunk:
-            now = time.monotonic()
-            return Probe(data, True, now - t_sent, now)
-        data += chunk
+    return read_reply_or_close(sock, wait_s, done=lambda data: False, t_start=t_sent)
 
 
-def read_reply_or_close(sock, wait_s, done=lambda data: data.endswith(b"\r\n")):
+def read_reply_or_close(sock, wait_s, done=lambda data: data.endswith(b"\r\n"), t_start=None):
     """Reads until done(data) is true (by default: a complete line), the peer closes, or wait_s
-    passes. Returns a Probe (closed is True only if the close was seen)."""
-    t0 = time.monotonic()
+    passes since t_start (default: now). Returns a Probe (closed is True only if the close was
+    seen; its time is measured from t_start)."""
+    t0 = time.monotonic() if t_start is None else t_start
     data = b""
     while True:
         left = t0 + wait_s - time.monotonic()
