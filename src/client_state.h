@@ -13,7 +13,7 @@
 
 namespace ringkv {
 
-// ---- Transactions (issue 6: cmd_multi.cc, watch.h, txn_storage.h) --------------------------
+// ---- Transactions (issue 6: commands/multi.cc, watch.h, txn_storage.h) --------------------------
 struct CommandSpec;
 struct ClientWatches;
 

@@ -90,12 +90,12 @@ class CommandTable {
   std::unordered_map<std::string, const CommandSpec*> by_name_;
 };
 
-// Families (one cmd_<family>.cc each).
+// Families (one src/commands/<family>.cc each).
 void RegisterStringCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterClusterCommands(CommandTable& table);
-void RegisterMultiCommands(CommandTable& table);  // MULTI/EXEC/WATCH (cmd_multi.cc)
+void RegisterMultiCommands(CommandTable& table);  // MULTI/EXEC/WATCH (commands/multi.cc)
 
 }  // namespace ringkv

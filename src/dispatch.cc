@@ -116,7 +116,7 @@ DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList&
   }
   client.last_cmd.store(spec->name.c_str(), std::memory_order_relaxed);
 
-  // ---- Transactions (issue 6, cmd_multi.cc): inside MULTI a command that passed the checks
+  // ---- Transactions (issue 6, commands/multi.cc): inside MULTI a command that passed the checks
   // above is queued, not run; it is routed (in a cluster) and run at EXEC. ----
   if (client.txn.active && !RunsInsideMulti(*spec)) {
     if (spec->flags & kCmdNoMulti) {

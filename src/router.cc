@@ -394,7 +394,7 @@ void Router::ScanStep(const std::shared_ptr<ScanWalk>& walk) {
 
 // ---------------------------------------------------------------------------------------------
 // Transactions (issue 6). Queueing happened in Dispatch; here EXEC picks where the queue runs and
-// WATCH sends other nodes' keys to their owners. Design notes: cmd_multi.cc and watch.h.
+// WATCH sends other nodes' keys to their owners. Design notes: commands/multi.cc and watch.h.
 
 Router::Result Router::RouteTransaction(ClientState& client, const CommandSpec& spec,
                                         const ArgList& args, ReplyDeferrer* deferrer,

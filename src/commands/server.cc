@@ -21,7 +21,7 @@
 
 namespace ringkv {
 
-void AppendClusterInfo(const ServerState& server, std::string* out);  // cmd_cluster.cc
+void AppendClusterInfo(const ServerState& server, std::string* out);  // commands/cluster.cc
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cmd_util.h"
+#include "commands/cmd_util.h"
 #include "command_table.h"
 #include "errors.h"
 #include "server_state.h"

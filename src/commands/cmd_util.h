@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers shared by the command families (cmd_string.cc, cmd_keys.cc): keyspace lookups
+// Small helpers shared by the command families (commands/*.cc): keyspace lookups
 // that count hits/misses as Redis's lookupKeyRead does, dirty counting, argument parsing with
 // Redis's error texts, and a reply mark that lets a handler undo a partly written reply.
 // Everything here is header-only and stateless apart from the ServerState counters it bumps
