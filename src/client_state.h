@@ -39,6 +39,7 @@ struct TxnState {
 struct ClientState {
   uint64_t id = 0;
   int proto = 2;  // RESP version chosen by HELLO
+  int db = 0;     // SELECT's database, 0 <= db < databases (<= 256)
   bool authenticated = false;
   bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
   // A peer node that passed the RINGKV.HELLO handshake: its commands run here, never forwarded.

@@ -30,6 +30,12 @@ std::unique_ptr<CommandTable> CommandTable::CreateDefault() {
   RegisterConnectionCommands(*table);
   RegisterClusterCommands(*table);
   RegisterMultiCommands(*table);
+  RegisterHashCommands(*table);
+  RegisterListCommands(*table);
+  RegisterSetCommands(*table);
+  RegisterZsetCommands(*table);
+  RegisterBitmapCommands(*table);
+  RegisterSortCommands(*table);
   return table;
 }
 

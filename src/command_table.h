@@ -97,5 +97,12 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterClusterCommands(CommandTable& table);
 void RegisterMultiCommands(CommandTable& table);  // MULTI/EXEC/WATCH (commands/multi.cc)
+// Issue 10's data model.
+void RegisterHashCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
+void RegisterZsetCommands(CommandTable& table);
+void RegisterBitmapCommands(CommandTable& table);
+void RegisterSortCommands(CommandTable& table);  // SORT, SORT_RO (commands/sort.cc)
 
 }  // namespace ringkv

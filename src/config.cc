@@ -284,11 +284,25 @@ const std::vector<Param>& Params() {
          bool b = false;
          return ParseBool(a[0], &b);
        }},
-      {"databases", false, [](Config&) { return std::string("1"); },
-       [](Config&, const std::vector<std::string>& a) {
-         int64_t n;
-         return ParseIntIn(a[0], 1, INT32_MAX, &n);
+      // A database index is one byte of the stored key (storage.h): at most 256 databases.
+      {"databases", false, [](Config& c) { return std::to_string(c.databases); },
+       [](Config& c, const std::vector<std::string>& a) {
+         return ParseIntIn(a[0], 1, 256, &c.databases);
        }},
+      // What OBJECT ENCODING reports (issue 10); the *-ziplist-* names are Redis's aliases.
+      IntParam("hash-max-listpack-entries", true, &Config::hash_max_listpack_entries, 0, INT64_MAX),
+      IntParam("hash-max-ziplist-entries", true, &Config::hash_max_listpack_entries, 0, INT64_MAX),
+      IntParam("hash-max-listpack-value", true, &Config::hash_max_listpack_value, 0, INT64_MAX),
+      IntParam("hash-max-ziplist-value", true, &Config::hash_max_listpack_value, 0, INT64_MAX),
+      IntParam("set-max-intset-entries", true, &Config::set_max_intset_entries, 0, INT64_MAX),
+      IntParam("zset-max-listpack-entries", true, &Config::zset_max_listpack_entries, 0, INT64_MAX),
+      IntParam("zset-max-ziplist-entries", true, &Config::zset_max_listpack_entries, 0, INT64_MAX),
+      IntParam("zset-max-listpack-value", true, &Config::zset_max_listpack_value, 0, INT64_MAX),
+      IntParam("zset-max-ziplist-value", true, &Config::zset_max_listpack_value, 0, INT64_MAX),
+      IntParam("list-max-listpack-size", true, &Config::list_max_listpack_size, INT32_MIN,
+               INT32_MAX),
+      IntParam("list-max-ziplist-size", true, &Config::list_max_listpack_size, INT32_MIN,
+               INT32_MAX),
   };
   return params;
 }

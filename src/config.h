@@ -50,6 +50,14 @@ struct Config {
   int64_t cluster_vnodes = 256;
   int64_t cluster_forward_timeout = 1000;  // ms
   int64_t cluster_peer_connections = 1;
+  // data model (issue 10)
+  int64_t databases = 16;  // 1..256: a database index is one byte of the stored key
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
   // process
   int threads = 0;  // 0 = number of cores
   std::string loglevel = "notice";

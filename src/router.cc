@@ -513,7 +513,7 @@ Router::Result Router::RouteWatch(ClientState& client, const ArgList& args,
   // the first error (the watch is then marked failed, so EXEC aborts).
   for (size_t i = 1; i < args.size(); ++i) {
     if (cluster_->OwnerOf(args[i]) != cluster_->myself) continue;
-    Status s = WatchLocalKey(*server_, &w.local, args[i]);
+    Status s = WatchLocalKey(*server_, &w.local, static_cast<uint8_t>(client.db), args[i]);
     if (!s.ok()) w.failed = true;
   }
   struct FanIn {

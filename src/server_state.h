@@ -17,6 +17,7 @@
 #include "config.h"
 #include "group_commit.h"
 #include "key_locks.h"
+#include "storage/db_view.h"
 #include "storage/storage.h"
 #include "version.h"
 
@@ -96,12 +97,21 @@ struct CommandContext {
   // overlay and locks() keeps the stripes until the group's batch is written. nullptr otherwise.
   GroupCommit* group = nullptr;
 
-  storage::Storage& storage() {
-    if (group != nullptr) return *group->overlay();
-    return txn_storage != nullptr ? *txn_storage : *server.storage;
+  // The client's database (SELECT) of whatever this command writes to: the group's overlay,
+  // EXEC's overlay, or the server's storage. Handlers name user keys; the view qualifies them.
+  storage::DbView& storage() {
+    storage::Storage* base = group != nullptr         ? group->overlay()
+                             : txn_storage != nullptr ? txn_storage
+                                                      : server.storage;
+    view_.Reset(base, static_cast<uint8_t>(client.db));
+    return view_;
   }
+  // The qualified key of a user key in the client's database (element keys are built from it).
+  std::string QualifiedKey(std::string_view key) { return storage().Qualify(key); }
   Locker locks() { return Locker(&server.locks, group); }
   Config& config() { return *server.config; }
+
+  storage::DbView view_;  // storage()'s view; use storage()
 };
 
 }  // namespace ringkv

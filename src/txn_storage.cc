@@ -36,7 +36,7 @@ bool TxnStorage::Live(const Pending& p, uint64_t now) {
 
 const TxnStorage::Pending* TxnStorage::Find(std::string_view key) const {
   if (pending_.empty()) return nullptr;
-  auto it = pending_.find({cluster::KeyHash(key), std::string(key)});
+  auto it = pending_.find({storage::QualifiedKeyHash(key), std::string(key)});
   return it == pending_.end() ? nullptr : &it->second;
 }
 
@@ -63,7 +63,7 @@ Status TxnStorage::Exists(std::string_view key, Entry* meta_only) {
 
 Status TxnStorage::Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
                        storage::ValueType type) {
-  Pending& p = pending_[{cluster::KeyHash(key), std::string(key)}];
+  Pending& p = pending_[{storage::QualifiedKeyHash(key), std::string(key)}];
   p.deleted = false;
   p.entry.type = type;
   p.entry.expire_at_ms = expire_at_ms;
@@ -72,7 +72,7 @@ Status TxnStorage::Put(std::string_view key, std::string_view payload, uint64_t 
 }
 
 Status TxnStorage::Delete(std::string_view key) {
-  Pending& p = pending_[{cluster::KeyHash(key), std::string(key)}];
+  Pending& p = pending_[{storage::QualifiedKeyHash(key), std::string(key)}];
   p.deleted = true;
   p.entry = Entry();
   return Status::OK();
@@ -80,10 +80,101 @@ Status TxnStorage::Delete(std::string_view key) {
 
 Status TxnStorage::Write(const storage::WriteBatch& batch) {
   for (const auto& op : batch.ops()) {
+    if (op.element) {
+      if (op.is_delete) {
+        elements_[op.key] = std::nullopt;
+      } else {
+        elements_[op.key] = op.payload;
+      }
+      continue;
+    }
     Status s = op.is_delete ? Delete(op.key) : Put(op.key, op.payload, op.expire_at_ms, op.type);
     if (!s.ok()) return s;
   }
   return Status::OK();
+}
+
+Status TxnStorage::GetElement(std::string_view element_key, std::string* value) {
+  auto it = elements_.find(element_key);
+  if (it != elements_.end()) {
+    if (!it->second) return Status::NotFound();
+    *value = *it->second;
+    return Status::OK();
+  }
+  return base_->GetElement(element_key, value);
+}
+
+namespace {
+
+// The base's element walk with the pending records of the same range laid over it, in the
+// walk's direction: a pending value replaces or adds a record, a pending delete hides one.
+class MergedElementIterator final : public storage::ElementIterator {
+ public:
+  using Overlay = std::vector<std::pair<std::string_view, const std::optional<std::string>*>>;
+  MergedElementIterator(std::unique_ptr<storage::ElementIterator> base, Overlay overlay,
+                        bool reverse)
+      : base_(std::move(base)), overlay_(std::move(overlay)), reverse_(reverse) {
+    Settle();
+  }
+  bool Valid() const override { return from_overlay_ || base_->Valid(); }
+  void Next() override {
+    if (from_overlay_) {
+      if (base_->Valid() && base_->key() == overlay_[pos_].first) base_->Next();
+      ++pos_;
+    } else {
+      base_->Next();
+    }
+    Settle();
+  }
+  std::string_view key() const override {
+    return from_overlay_ ? overlay_[pos_].first : base_->key();
+  }
+  std::string_view value() const override {
+    return from_overlay_ ? std::string_view(**overlay_[pos_].second) : base_->value();
+  }
+  Status status() const override { return base_->status(); }
+
+ private:
+  // True if overlay key a comes before base key b in the walk's direction.
+  bool Before(std::string_view a, std::string_view b) const { return reverse_ ? a > b : a < b; }
+
+  // Positions on the next visible record: the overlay's if it comes first or ties (skipping
+  // pending deletes and the base records they hide), else the base's.
+  void Settle() {
+    from_overlay_ = false;
+    while (pos_ < overlay_.size()) {
+      std::string_view ok = overlay_[pos_].first;
+      if (base_->Valid() && Before(base_->key(), ok)) return;  // the base's record is next
+      if (overlay_[pos_].second->has_value()) {
+        from_overlay_ = true;
+        return;
+      }
+      if (base_->Valid() && base_->key() == ok) base_->Next();  // hidden by a pending delete
+      ++pos_;
+    }
+  }
+
+  std::unique_ptr<storage::ElementIterator> base_;
+  Overlay overlay_;
+  size_t pos_ = 0;
+  bool reverse_;
+  bool from_overlay_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<storage::ElementIterator> TxnStorage::NewElementIterator(std::string_view lower,
+                                                                         std::string_view upper,
+                                                                         bool reverse) {
+  std::unique_ptr<storage::ElementIterator> base = base_->NewElementIterator(lower, upper, reverse);
+  if (elements_.empty()) return base;
+  MergedElementIterator::Overlay overlay;
+  auto it = elements_.lower_bound(lower);
+  auto stop = upper.empty() ? elements_.end() : elements_.lower_bound(upper);
+  for (; it != stop; ++it) overlay.emplace_back(it->first, &it->second);
+  if (overlay.empty()) return base;
+  if (reverse) std::reverse(overlay.begin(), overlay.end());
+  return std::make_unique<MergedElementIterator>(std::move(base), std::move(overlay), reverse);
 }
 
 Status TxnStorage::Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* out,
@@ -129,7 +220,7 @@ Status TxnStorage::Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* ou
     return it != pending_.end() && in_range(it) && (stop == 0 || it->first.first < stop);
   };
   for (ScanItem& item : stored) {
-    std::pair<uint64_t, std::string> pos{cluster::KeyHash(item.key), item.key};
+    std::pair<uint64_t, std::string> pos{storage::QualifiedKeyHash(item.key), item.key};
     for (; pending_in_stretch() && it->first < pos; ++it) {
       if (Live(it->second, now)) {
         out->push_back({it->first.second, it->second.entry.type, it->second.entry.expire_at_ms});
@@ -191,8 +282,15 @@ Status TxnStorage::Commit() {
     Status s = base_->DeleteAll();
     if (!s.ok()) return s;
   }
-  if (pending_.empty()) return Status::OK();
+  if (pending_.empty() && elements_.empty()) return Status::OK();
   storage::WriteBatch batch;
+  for (const auto& [key, value] : elements_) {
+    if (value) {
+      batch.PutElement(key, *value);
+    } else {
+      batch.DeleteElement(key);
+    }
+  }
   for (const auto& [pos, p] : pending_) {
     if (p.deleted) {
       // After a flush nothing is stored: a delete has nothing left to remove.

@@ -22,6 +22,8 @@
 // as the ServerState it uses.
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +67,11 @@ class TxnStorage final : public storage::Storage {
              storage::ValueType type = storage::ValueType::kString) override;
   Status Delete(std::string_view key) override;
   Status Write(const storage::WriteBatch& batch) override;
+  // Element records: the pending ones merged over the base's (a pending delete hides).
+  Status GetElement(std::string_view element_key, std::string* value) override;
+  std::unique_ptr<storage::ElementIterator> NewElementIterator(std::string_view lower,
+                                                               std::string_view upper,
+                                                               bool reverse) override;
   Status Scan(uint64_t cursor, size_t count, std::vector<storage::ScanItem>* out,
               uint64_t* next_cursor, uint64_t end) override;
   Status CountKeys(uint64_t* keys, uint64_t* keys_with_expiry) override;
@@ -77,10 +84,11 @@ class TxnStorage final : public storage::Storage {
   // Applies the pending writes to the base storage: one Write (after one DeleteAll if the
   // transaction flushed). Call once, with the transaction's locks held.
   Status Commit();
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return pending_.size() + elements_.size(); }
   // Forgets every pending write (after Commit, to reuse the overlay: group_commit.h).
   void Clear() {
     pending_.clear();
+    elements_.clear();
     cleared_ = false;
   }
 
@@ -99,6 +107,9 @@ class TxnStorage final : public storage::Storage {
   storage::Storage* base_;
   bool cleared_ = false;  // DeleteAll was called
   Map pending_;
+  // Pending element records: element key -> value, or nullopt for a delete. Elements of a
+  // flushed transaction's hidden keys need no hiding: no metadata reaches them (storage.h).
+  std::map<std::string, std::optional<std::string>, std::less<>> elements_;
 };
 
 // Runs `queue` as one transaction (see the note at the top). When `watches` is given and a

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "cluster/key_hash.h"
+#include "storage/key_codec.h"
 #include "group_commit.h"
 
 namespace ringkv {
@@ -37,9 +38,20 @@ class WatchingStorage final : public storage::Storage {
   }
   Status Write(const storage::WriteBatch& batch) override {
     if (!registry_->Idle()) {
-      for (const auto& op : batch.ops()) Touch(op.key);
+      // Element writes come with their key's metadata write (storage.h), which touches it.
+      for (const auto& op : batch.ops()) {
+        if (!op.element) Touch(op.key);
+      }
     }
     return base_->Write(batch);
+  }
+  Status GetElement(std::string_view element_key, std::string* value) override {
+    return base_->GetElement(element_key, value);
+  }
+  std::unique_ptr<storage::ElementIterator> NewElementIterator(std::string_view lower,
+                                                               std::string_view upper,
+                                                               bool reverse) override {
+    return base_->NewElementIterator(lower, upper, reverse);
   }
   Status Scan(uint64_t cursor, size_t count, std::vector<storage::ScanItem>* out,
               uint64_t* next_cursor, uint64_t end) override {
@@ -208,17 +220,18 @@ size_t WatchRegistry::sessions() const {
 // WatchSet
 
 WatchSet::~WatchSet() {
-  for (const Watched& w : keys_) registry_->Release(w.key);
+  for (const Watched& w : keys_) registry_->Release(w.qualified);
 }
 
-Status WatchSet::Add(std::string_view key, storage::Storage& storage) {
+Status WatchSet::Add(uint8_t db, std::string_view key, storage::Storage& storage) {
   if (Contains(key)) return Status::OK();
+  std::string qualified = storage::QualifyKey(db, key);
   storage::Entry meta;
-  Status s = storage.Exists(key, &meta);
+  Status s = storage.Exists(qualified, &meta);
   if (!s.ok() && !s.IsNotFound()) return s;
   uint64_t expire_at = s.ok() ? meta.expire_at_ms : 0;
-  uint64_t version = registry_->Acquire(key);
-  keys_.push_back({std::string(key), version, expire_at});
+  uint64_t version = registry_->Acquire(qualified);
+  keys_.push_back({std::string(key), qualified, version, expire_at});
   index_.insert(std::string(key));
   return Status::OK();
 }
@@ -232,7 +245,7 @@ std::vector<std::string_view> WatchSet::Keys() const {
 
 bool WatchSet::Unchanged(uint64_t now_ms) const {
   for (const Watched& w : keys_) {
-    if (!registry_->Current(w.key, w.version)) return false;
+    if (!registry_->Current(w.qualified, w.version)) return false;
     // Unchanged version: the TTL is still the one seen at WATCH time.
     if (w.expire_at_ms != 0 && w.expire_at_ms < now_ms) return false;  // as keyIsExpired
   }
@@ -262,11 +275,11 @@ ClientWatches& EnsureClientWatches(ServerState& server, ClientState& client) {
   return *client.watches;
 }
 
-Status WatchLocalKey(ServerState& server, WatchSet* set, std::string_view key) {
+Status WatchLocalKey(ServerState& server, WatchSet* set, uint8_t db, std::string_view key) {
   // The version and existence it records must include this worker's uncommitted writes.
   if (GroupCommit* group = GroupCommit::Current()) (void)group->Commit();
   auto guard = server.locks.Lock(key);
-  return set->Add(key, *server.storage);
+  return set->Add(db, key, *server.storage);
 }
 
 }  // namespace ringkv

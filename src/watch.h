@@ -129,9 +129,11 @@ class WatchSet {
   WatchSet(const WatchSet&) = delete;
   WatchSet& operator=(const WatchSet&) = delete;
 
-  // Watches `key` (a key already in the set is left as it is, as Redis does). Caller holds the
-  // key's stripe; `storage` is read for the key's TTL.
-  Status Add(std::string_view key, storage::Storage& storage);
+  // Watches user key `key` of database `db` (a key already in the set is left as it is, as
+  // Redis does). Caller holds the key's stripe; `storage` (qualified keys: the server's
+  // storage) is read for the key's TTL. The registry tracks the qualified key, so a write to the
+  // same name in another database does not touch it.
+  Status Add(uint8_t db, std::string_view key, storage::Storage& storage);
   bool Contains(std::string_view key) const { return index_.count(std::string(key)) != 0; }
   size_t size() const { return keys_.size(); }
   bool empty() const { return keys_.empty(); }
@@ -143,7 +145,8 @@ class WatchSet {
 
  private:
   struct Watched {
-    std::string key;
+    std::string key;        // the user key (locks are taken on it)
+    std::string qualified;  // the registry's key (storage.h)
     uint64_t version;
     uint64_t expire_at_ms;  // 0: absent or persistent when watched
   };
@@ -170,7 +173,7 @@ void InstallWatchLayer(ServerState* server);
 ClientWatches& EnsureClientWatches(ServerState& server, ClientState& client);
 
 // Watches `key` for the client on this node: takes the key's stripe, registers it.
-Status WatchLocalKey(ServerState& server, WatchSet* set, std::string_view key);
+Status WatchLocalKey(ServerState& server, WatchSet* set, uint8_t db, std::string_view key);
 
 // ---- template implementation ----
 

@@ -5,12 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "command_harness.h"
+#include "storage/key_codec.h"
 #include "storage/memory_storage.h"
 #include "txn_storage.h"
 #include "watch.h"
@@ -47,6 +49,14 @@ class CountingStorage final : public storage::Storage {
     return base_->Scan(c, n, out, next, end);
   }
   Status CountKeys(uint64_t* k, uint64_t* e) override { return base_->CountKeys(k, e); }
+  Status GetElement(std::string_view k, std::string* v) override {
+    return base_->GetElement(k, v);
+  }
+  std::unique_ptr<storage::ElementIterator> NewElementIterator(std::string_view lo,
+                                                               std::string_view hi,
+                                                               bool rev) override {
+    return base_->NewElementIterator(lo, hi, rev);
+  }
   Status DeleteAll() override {
     ++delete_alls;
     return base_->DeleteAll();
@@ -461,7 +471,7 @@ TEST(TxnStorageTest, ScanMergesPendingWritesInRingOrder) {
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, want);
   for (size_t i = 1; i < seen.size(); ++i) {
-    EXPECT_LE(cluster::KeyHash(seen[i - 1]), cluster::KeyHash(seen[i]));
+    EXPECT_LE(storage::QualifiedKeyHash(seen[i - 1]), storage::QualifiedKeyHash(seen[i]));
   }
   uint64_t keys, with_expiry;
   ASSERT_TRUE(txn.CountKeys(&keys, &with_expiry).ok());
@@ -679,6 +689,42 @@ TEST_F(MultiTest, OverlappingTransactionsDoNotDeadlock) {
     });
   }
   for (auto& t : threads) t.join();
+}
+
+TEST(TxnStorageTest, ElementWalksMergePendingRecordsBothWays) {
+  auto base = storage::NewMemoryStorage();
+  storage::WriteBatch seed;
+  for (const char* k : {"e1", "e3", "e5", "e7"}) seed.PutElement(k, std::string("base-") + k);
+  seed.PutElement("z-outside", "x");
+  ASSERT_TRUE(base->Write(seed).ok());
+  TxnStorage txn(base.get());
+  storage::WriteBatch b;
+  b.PutElement("e2", "new-e2");
+  b.PutElement("e3", "new-e3");
+  b.DeleteElement("e5");
+  b.PutElement("e6", "new-e6");
+  b.DeleteElement("e9");  // deleting what does not exist hides nothing
+  ASSERT_TRUE(txn.Write(b).ok());
+  auto walk = [&](bool reverse) {
+    std::vector<std::string> out;
+    auto it = txn.NewElementIterator("e", "f", reverse);
+    for (; it->Valid(); it->Next()) out.push_back(std::string(it->key()) + "=" + std::string(it->value()));
+    return out;
+  };
+  std::vector<std::string> fwd = {"e1=base-e1", "e2=new-e2", "e3=new-e3", "e6=new-e6",
+                                  "e7=base-e7"};
+  EXPECT_EQ(walk(false), fwd);
+  std::reverse(fwd.begin(), fwd.end());
+  EXPECT_EQ(walk(true), fwd);
+  std::string v;
+  ASSERT_TRUE(txn.GetElement("e3", &v).ok());
+  EXPECT_EQ(v, "new-e3");
+  EXPECT_TRUE(txn.GetElement("e5", &v).IsNotFound());
+  ASSERT_TRUE(base->GetElement("e5", &v).ok());  // nothing reached the base yet
+  ASSERT_TRUE(txn.Commit().ok());
+  EXPECT_TRUE(base->GetElement("e5", &v).IsNotFound());
+  ASSERT_TRUE(base->GetElement("e2", &v).ok());
+  EXPECT_EQ(v, "new-e2");
 }
 
 }  // namespace

@@ -61,7 +61,10 @@ TEST(ConnectionCommandsTest, PingEchoSelectQuit) {
   EXPECT_EQ(h.Run({"ping", "a", "b"}), "-ERR wrong number of arguments for 'ping' command\r\n");
   EXPECT_EQ(h.Run({"echo", "x y"}), "$3\r\nx y\r\n");
   EXPECT_EQ(h.Run({"select", "0"}), "+OK\r\n");
-  EXPECT_EQ(h.Run({"select", "1"}), "-ERR SELECT is not allowed in cluster mode\r\n");
+  EXPECT_EQ(h.Run({"select", "1"}), "+OK\r\n");
+  EXPECT_EQ(h.client().db, 1);
+  EXPECT_EQ(h.Run({"select", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(h.Run({"select", "-1"}), "-ERR DB index is out of range\r\n");
   EXPECT_EQ(h.Run({"select", "x"}), "-ERR value is not an integer or out of range\r\n");
   EXPECT_FALSE(h.client().close_after_reply);
   EXPECT_EQ(h.Run({"quit"}), "+OK\r\n");

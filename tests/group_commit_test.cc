@@ -22,6 +22,7 @@
 
 #include "command_harness.h"
 #include "command_table.h"
+#include "storage/key_codec.h"
 #include "storage/memory_storage.h"
 #include "test_server.h"
 
@@ -33,6 +34,11 @@ using namespace std::chrono_literals;
 std::string StoredValue(storage::Storage& s, std::string_view key) {
   storage::Entry e;
   return s.Get(key, &e).ok() ? e.payload : "(nil)";
+}
+
+// The stored value of user key `key` of database 0, as commands wrote it.
+std::string UserValue(storage::Storage& s, std::string_view key) {
+  return StoredValue(s, storage::QualifyKey(0, key));
 }
 
 // Polls until pred() holds or 10 s passed (a correctness wait, not a speed assertion).
@@ -62,6 +68,14 @@ class FailingWrites final : public storage::Storage {
     return base_->Scan(c, n, out, next, end);
   }
   Status CountKeys(uint64_t* k, uint64_t* e) override { return base_->CountKeys(k, e); }
+  Status GetElement(std::string_view k, std::string* v) override {
+    return base_->GetElement(k, v);
+  }
+  std::unique_ptr<storage::ElementIterator> NewElementIterator(std::string_view lo,
+                                                               std::string_view hi,
+                                                               bool rev) override {
+    return base_->NewElementIterator(lo, hi, rev);
+  }
   Status DeleteAll() override { return Status::IOError("disk full"); }
   Status Flush() override { return Status::OK(); }
   void SetSyncMode(storage::SyncMode) override {}
@@ -285,7 +299,7 @@ TEST(GroupCommitTest, EveryJoiningCommandLocksAtMostOnce) {
       EXPECT_EQ(covered.count(spec->name), 1u) << spec->name << " joins the group: add it here";
     }
   }
-  EXPECT_EQ(StoredValue(h.storage(), "k3"), "v4zz");  // the writes went through the group
+  EXPECT_EQ(UserValue(h.storage(), "k3"), "v4zz");  // the writes went through the group
 }
 
 // Connection commands touch no storage, so they neither join nor commit the group (a pipeline
@@ -301,10 +315,10 @@ TEST(GroupCommitTest, ConnectionCommandsLeaveTheGroupAlone) {
     h.Run(argv);
     EXPECT_EQ(group.pending(), 1u) << argv[0];
   }
-  EXPECT_EQ(StoredValue(h.storage(), "k"), "(nil)");
+  EXPECT_EQ(UserValue(h.storage(), "k"), "(nil)");
   EXPECT_EQ(h.Run({"dbsize"}), ":1\r\n");  // commits first, then counts
   EXPECT_EQ(group.pending(), 0u);
-  EXPECT_EQ(StoredValue(h.storage(), "k"), "v");
+  EXPECT_EQ(UserValue(h.storage(), "k"), "v");
   GroupCommit::SetCurrent(nullptr);
 }
 

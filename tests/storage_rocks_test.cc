@@ -11,11 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "cluster/key_hash.h"
+#include "storage/collections.h"
 #include "storage/key_codec.h"
 #include "storage/rocks_storage.h"
 #include "storage/storage.h"
@@ -296,9 +299,14 @@ TEST_F(RocksStorageTest, ShortStoredValueIsCorruption) {
   db_.reset();
   {
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), opts_.path, &raw).ok());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), opts_.path,
+                                  {{rocksdb::kDefaultColumnFamilyName, {}}, {"elements", {}}},
+                                  &handles, &raw)
+                    .ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), EncodeKey("bad"), "short").ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   }
   Open();
   Entry e;
@@ -326,6 +334,99 @@ TEST_F(RocksStorageTest, StatsReportEngineState) {
   EXPECT_GT(stats.block_cache_bytes, 0u);
   EXPECT_EQ(stats.expired_compactions, 0u);
   EXPECT_EQ(stats.engine_info.rfind("rocksdb 7.8.3", 0), 0u) << stats.engine_info;
+}
+
+// ---- collections and the data format (issue 10) ----
+
+// Writes a hash `key` (db 0) of version `version` with n fields, replacing its metadata.
+void PutHash(Storage* db, std::string_view key, uint64_t version, int n, uint64_t expire_at_ms) {
+  CollectionMeta meta;
+  meta.version = version;
+  meta.size = static_cast<uint64_t>(n);
+  WriteBatch batch;
+  std::string q = QualifyKey(0, key);
+  batch.Put(q, EncodeMeta(ValueType::kHash, meta), expire_at_ms, ValueType::kHash);
+  for (int i = 0; i < n; ++i) batch.PutElement(ElementKey(q, version, "f" + std::to_string(i)), "v");
+  ASSERT_TRUE(db->Write(batch).ok());
+}
+
+TEST_F(RocksStorageTest, ElementFilterDropsRecordsOfDeadCollections) {
+  Open();
+  PutHash(db_.get(), "deleted", 1, 300, 0);
+  PutHash(db_.get(), "replaced", 2, 200, 0);
+  PutHash(db_.get(), "expiring", 3, 100, kStartMs + 1000);
+  PutHash(db_.get(), "live", 4, 50, 0);
+  PutHash(db_.get(), "overwritten", 5, 20, 0);
+  ASSERT_TRUE(db_->Delete(QualifyKey(0, "deleted")).ok());  // DEL: metadata only, O(1)
+  PutHash(db_.get(), "replaced", 6, 10, 0);                   // a new incarnation
+  ASSERT_TRUE(db_->Put(QualifyKey(0, "overwritten"), "now a string", 0).ok());
+  MustFlush();
+  g_fake_now = kStartMs + 1001;
+  ASSERT_TRUE(CompactAllForTest(db_.get()).ok());
+  // Left: "live" (50) and the new "replaced" (10).
+  EXPECT_EQ(ElementSstValueCountForTest(db_.get()), 60u);
+  // And they are still readable after a restart.
+  Open();
+  std::string prefix = ElementPrefix(QualifyKey(0, "live"), 4);
+  auto it = db_->NewElementIterator(prefix, PrefixEnd(prefix), false);
+  int n = 0;
+  for (; it->Valid(); it->Next()) ++n;
+  EXPECT_EQ(n, 50);
+}
+
+TEST_F(RocksStorageTest, UpgradesAFormat1DirectoryInPlace) {
+  // A directory as the release before issue 10 wrote it: stored key = [hash][user key], no
+  // FORMAT file.
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, opts_.path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (int i = 0; i < 2500; ++i) {
+      std::string key = "old" + std::to_string(i);
+      std::string stored = EncodePrefix(cluster::KeyHash(key)) + key;
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), stored,
+                          EncodeValue(i % 2 ? 0 : kStartMs + 99999, ValueType::kString, "v"))
+                      .ok());
+    }
+  }
+  ASSERT_FALSE(std::filesystem::exists(opts_.path + "/FORMAT"));
+  Open();
+  for (int i = 0; i < 2500; i += 97) {
+    Entry e;
+    ASSERT_TRUE(db_->Get(QualifyKey(0, "old" + std::to_string(i)), &e).ok()) << i;
+    EXPECT_EQ(e.payload, "v");
+    EXPECT_EQ(e.expire_at_ms, i % 2 ? 0 : kStartMs + 99999);
+  }
+  uint64_t keys = 0, with_expiry = 0;
+  ASSERT_TRUE(db_->CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 2500u);
+  EXPECT_EQ(with_expiry, 1250u);
+  EXPECT_EQ(RawEntryCountForTest(db_.get()), 2500u);  // moved, not copied
+  std::ifstream format(opts_.path + "/FORMAT");
+  std::string word;
+  format >> word;
+  EXPECT_EQ(word, "2");
+  // Opening again changes nothing.
+  Open();
+  ASSERT_TRUE(db_->CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 2500u);
+}
+
+TEST_F(RocksStorageTest, RefusesANewerFormat) {
+  Open();
+  db_.reset();
+  {
+    std::ofstream out(opts_.path + "/FORMAT", std::ios::trunc);
+    out << "3\n";
+  }
+  std::unique_ptr<Storage> out;
+  Status s = OpenRocksStorage(opts_, &out);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("format 3, newer than this ringkv's 2"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(out, nullptr);
 }
 
 }  // namespace

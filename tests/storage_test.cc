@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "cluster/key_hash.h"
+#include "storage/collections.h"
+#include "storage/db_view.h"
 #include "storage/memory_storage.h"
 #include "storage/rocks_storage.h"
 
@@ -26,8 +28,20 @@ constexpr uint64_t kStartMs = 1'700'000'000'000;
 std::atomic<uint64_t> g_fake_now{kStartMs};
 uint64_t FakeNow() { return g_fake_now.load(); }
 
+// The contract is tested the way commands use a store: through database 0's view, with user
+// keys (db_view.h). `owned` is the store itself.
+class Db0View : public DbView {
+ public:
+  explicit Db0View(std::unique_ptr<Storage> owned) : DbView(owned.get(), 0), owned_(std::move(owned)) {}
+
+ private:
+  std::unique_ptr<Storage> owned_;
+};
+
 struct MemoryBackend {
-  static std::unique_ptr<Storage> Open(const std::string& /*dir*/) { return NewMemoryStorage(); }
+  static std::unique_ptr<Storage> Open(const std::string& /*dir*/) {
+    return std::make_unique<Db0View>(NewMemoryStorage());
+  }
 };
 
 struct RocksBackend {
@@ -39,7 +53,7 @@ struct RocksBackend {
     std::unique_ptr<Storage> out;
     Status s = OpenRocksStorage(opts, &out);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    return out;
+    return out ? std::make_unique<Db0View>(std::move(out)) : nullptr;
   }
 };
 
@@ -423,6 +437,127 @@ TYPED_TEST(StorageTest, FlushKeepsDataReadable) {
   StorageStats stats = this->db_->Stats();
   EXPECT_FALSE(stats.engine_info.empty());
   EXPECT_GE(stats.estimated_keys, 1u);
+}
+
+// ---- element records (issue 10) ----
+
+// The element keys of a small hash "h" (db 0), version v, fields f0..f(n-1).
+std::vector<std::string> HashElements(uint64_t version, int n) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i) {
+    keys.push_back(ElementKey(QualifyKey(0, "h"), version, "f" + std::to_string(i)));
+  }
+  return keys;
+}
+
+std::vector<std::pair<std::string, std::string>> Walk(Storage& db, std::string_view lower,
+                                                      std::string_view upper, bool reverse) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = db.NewElementIterator(lower, upper, reverse);
+  for (; it->Valid(); it->Next()) out.emplace_back(std::string(it->key()), std::string(it->value()));
+  EXPECT_TRUE(it->status().ok());
+  return out;
+}
+
+TYPED_TEST(StorageTest, ElementsAreWrittenWithTheirMetadataAndWalkedInOrder) {
+  CollectionMeta meta;
+  meta.version = 7;
+  meta.size = 5;
+  WriteBatch batch;
+  batch.Put("h", EncodeMeta(ValueType::kHash, meta), 0, ValueType::kHash);
+  std::vector<std::string> keys = HashElements(7, 5);
+  for (size_t i = 0; i < keys.size(); ++i) batch.PutElement(keys[i], "v" + std::to_string(i));
+  // Another key's and another version's records around them.
+  batch.PutElement(ElementKey(QualifyKey(0, "h2"), 7, "x"), "other key");
+  batch.PutElement(ElementKey(QualifyKey(0, "h"), 6, "old"), "old version");
+  batch.PutElement(ElementKey(QualifyKey(0, "h"), 8, "new"), "newer version");
+  ASSERT_TRUE(this->db_->Write(batch).ok());
+
+  Entry e;
+  ASSERT_TRUE(this->db_->Get("h", &e).ok());
+  EXPECT_EQ(e.type, ValueType::kHash);
+  CollectionMeta got;
+  ASSERT_TRUE(DecodeMeta(ValueType::kHash, e.payload, &got).ok());
+  EXPECT_EQ(got.version, 7u);
+  EXPECT_EQ(got.size, 5u);
+
+  std::string prefix = ElementPrefix(QualifyKey(0, "h"), 7);
+  auto fwd = Walk(*this->db_, prefix, PrefixEnd(prefix), false);
+  ASSERT_EQ(fwd.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(fwd[i].first, keys[i]);
+    EXPECT_EQ(fwd[i].second, "v" + std::to_string(i));
+  }
+  auto rev = Walk(*this->db_, prefix, PrefixEnd(prefix), true);
+  ASSERT_EQ(rev.size(), 5u);
+  EXPECT_EQ(rev.front().first, keys[4]);
+  EXPECT_EQ(rev.back().first, keys[0]);
+  // A bounded middle stretch, both ways.
+  auto mid = Walk(*this->db_, keys[1], keys[3], false);
+  ASSERT_EQ(mid.size(), 2u);
+  EXPECT_EQ(mid[0].first, keys[1]);
+  auto mid_rev = Walk(*this->db_, keys[1], keys[3], true);
+  ASSERT_EQ(mid_rev.size(), 2u);
+  EXPECT_EQ(mid_rev[0].first, keys[2]);
+
+  std::string v;
+  ASSERT_TRUE(this->db_->GetElement(keys[2], &v).ok());
+  EXPECT_EQ(v, "v2");
+  EXPECT_TRUE(this->db_->GetElement(ElementKey(QualifyKey(0, "h"), 7, "nope"), &v).IsNotFound());
+
+  // Element records are not keys: SCAN and the key count see only "h".
+  EXPECT_EQ(this->ScanAll(10), std::vector<std::string>{"h"});
+  uint64_t nkeys = 0, with_expiry = 0;
+  ASSERT_TRUE(this->db_->CountKeys(&nkeys, &with_expiry).ok());
+  EXPECT_EQ(nkeys, 1u);
+
+  WriteBatch del;
+  del.DeleteElement(keys[0]);
+  ASSERT_TRUE(this->db_->Write(del).ok());
+  EXPECT_EQ(Walk(*this->db_, prefix, PrefixEnd(prefix), false).size(), 4u);
+
+  // FLUSHDB removes the keys (their elements become unreachable and wait for compaction);
+  // FLUSHALL (the store's DeleteAll) removes element records too.
+  ASSERT_TRUE(this->db_->DeleteAll().ok());
+  EXPECT_TRUE(this->db_->Get("h", &e).IsNotFound());
+  ASSERT_TRUE(static_cast<DbView*>(this->db_.get())->base()->DeleteAll().ok());
+  EXPECT_TRUE(Walk(*this->db_, "", "", false).empty());
+}
+
+TYPED_TEST(StorageTest, DatabasesAreSeparateKeyspaces) {
+  Storage* base = static_cast<DbView*>(this->db_.get())->base();  // db_ is database 0's view
+  DbView db1(base, 1), db2(base, 2);
+  ASSERT_TRUE(this->db_->Put("k", "zero", 0).ok());
+  ASSERT_TRUE(db1.Put("k", "one", kStartMs + 50).ok());
+  ASSERT_TRUE(db1.Put("only1", "x", 0).ok());
+  Entry e;
+  ASSERT_TRUE(db1.Get("k", &e).ok());
+  EXPECT_EQ(e.payload, "one");
+  EXPECT_EQ(this->GetOrMissing("k"), "zero");
+  EXPECT_TRUE(db2.Get("k", &e).IsNotFound());
+  EXPECT_EQ(this->GetOrMissing("only1"), "<notfound>");
+
+  std::vector<DbKeyCount> per_db(3);
+  ASSERT_TRUE(CountKeysPerDb(base, &per_db).ok());
+  EXPECT_EQ(per_db[0].keys, 1u);
+  EXPECT_EQ(per_db[1].keys, 2u);
+  EXPECT_EQ(per_db[1].expires, 1u);
+  EXPECT_EQ(per_db[2].keys, 0u);
+  uint64_t keys = 0, with_expiry = 0;
+  ASSERT_TRUE(db1.CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 2u);
+
+  // SCAN in db 1 lists its keys without the db byte; FLUSHDB of db 1 leaves db 0 alone.
+  std::vector<ScanItem> items;
+  uint64_t next = 0;
+  ASSERT_TRUE(db1.Scan(0, 100, &items, &next).ok());
+  std::set<std::string> names;
+  for (auto& it : items) names.insert(it.key);
+  EXPECT_EQ(names, (std::set<std::string>{"k", "only1"}));
+  ASSERT_TRUE(db1.DeleteAll().ok());
+  ASSERT_TRUE(db1.CountKeys(&keys, &with_expiry).ok());
+  EXPECT_EQ(keys, 0u);
+  EXPECT_EQ(this->GetOrMissing("k"), "zero");
 }
 
 }  // namespace

@@ -26,13 +26,14 @@ Sequence file syntax (differential/sequences.txt):
                     and whether it closed
 Lines starting with # are comments.
 
-Usage: differential.py [--sequences FILE] [--reference-port N --test-port N] [--verbose]
+Usage: differential.py [--sequences FILE]... [--reference-port N --test-port N] [--verbose]
 Prints "differential: N passed, N failed" (one count per compared reply).
 """
 
 import argparse
 import concurrent.futures
 import difflib
+import glob
 import os
 import random
 import socket
@@ -375,19 +376,25 @@ def run_section_pipelined(name, steps, ref, test, result):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sequences", default=os.path.join(HERE, "sequences.txt"))
+    ap.add_argument("--sequences", action="append",
+                    help="a sequences file (repeatable); default: sequences.txt and "
+                         "families/*.txt (one file per command family)")
     ap.add_argument("--reference-port", type=int)
     ap.add_argument("--test-port", type=int)
     ap.add_argument("--section", action="append", help="run only sections whose name has this")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    sections = load_sequences(args.sequences)
+    files = args.sequences or ([os.path.join(HERE, "sequences.txt")] +
+                               sorted(glob.glob(os.path.join(HERE, "families", "*.txt"))))
+    sections = []
+    for path in files:
+        sections += load_sequences(path)
     if args.section:
         sections = [s for s in sections if any(x in s[0] for x in args.section)]
     ncmds = sum(len(s[1]) for s in sections)
-    print("differential: %d sections, %d steps from %s" % (len(sections), ncmds,
-                                                          os.path.basename(args.sequences)))
+    print("differential: %d sections, %d steps from %s" % (
+        len(sections), ncmds, " ".join(os.path.basename(f) for f in files)))
     servers = []
     try:
         if args.reference_port:

@@ -25,6 +25,14 @@ inline std::string_view TypeName(storage::ValueType type) {
   switch (type) {
     case storage::ValueType::kString:
       return "string";
+    case storage::ValueType::kHash:
+      return "hash";
+    case storage::ValueType::kList:
+      return "list";
+    case storage::ValueType::kSet:
+      return "set";
+    case storage::ValueType::kZset:
+      return "zset";
   }
   return "none";
 }

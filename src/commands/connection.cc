@@ -35,12 +35,17 @@ Status CmdQuit(CommandContext& ctx, const ArgList&, resp::ReplyWriter* reply) {
 }
 
 // ringkv has one keyspace (db 0), like Redis Cluster.
-Status CmdSelect(CommandContext&, const ArgList& args, resp::ReplyWriter* reply) {
+Status CmdSelect(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
   int64_t db;
   if (!ParseInt64(args[1], &db) || db < INT32_MIN || db > INT32_MAX) {
     return Status::Err(std::string(errors::kNotInteger));
   }
-  if (db != 0) return Status::Err(std::string(errors::kSelectInCluster));
+  // TODO(issue 10): forwarded commands do not carry the client's database yet.
+  if (db != 0 && ctx.server.cluster != nullptr) {
+    return Status::Err(std::string(errors::kSelectInCluster));
+  }
+  if (db < 0 || db >= ctx.config().databases) return Status::Err("DB index is out of range");
+  ctx.client.db = static_cast<int>(db);
   reply->Ok();
   return Status::OK();
 }

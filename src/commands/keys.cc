@@ -438,7 +438,9 @@ Status CmdFlush(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   // Every stripe (issue 6): no locked command, and no EXEC, runs half before and half after the
   // flush, and the watch layer sees which watched keys the flush removes.
   auto guard = ctx.locks().LockEverything();
-  Status s = ctx.storage().DeleteAll();
+  // FLUSHALL empties every database; FLUSHDB the client's (storage::DbView::DeleteAll).
+  storage::DbView& view = ctx.storage();
+  Status s = ctx.cmd->name == "flushall" ? view.base()->DeleteAll() : view.DeleteAll();
   if (!s.ok()) return s;
   MarkDirty(ctx);
   reply->Ok();

@@ -306,16 +306,18 @@ void Field(std::string* out, const char* name, const T& value) {
   *out += "\r\n";
 }
 
-// Keys to report in INFO keyspace: exact below a million keys, RocksDB's estimate above (an exact
-// count walks the keyspace and INFO must stay cheap; clients call it on connect).
-void KeyCounts(CommandContext& ctx, uint64_t* keys, uint64_t* expires) {
+// Keys to report in INFO keyspace, per database: exact below a million keys; above, RocksDB's
+// estimate, all in db0 (an exact count walks the keyspace and INFO must stay cheap; clients call
+// it on connect). TODO(issue 14): per-database counters kept as writes happen.
+std::vector<storage::DbKeyCount> KeyCounts(CommandContext& ctx) {
+  std::vector<storage::DbKeyCount> per_db(static_cast<size_t>(ctx.config().databases));
   storage::StorageStats st = ctx.storage().Stats();
-  *keys = st.estimated_keys;
-  *expires = 0;
-  if (st.estimated_keys <= 1000000) {
-    Status s = ctx.storage().CountKeys(keys, expires);
-    if (!s.ok()) *keys = st.estimated_keys;
+  if (st.estimated_keys > 1000000 ||
+      !storage::CountKeysPerDb(ctx.storage().base(), &per_db).ok()) {
+    for (auto& c : per_db) c = storage::DbKeyCount();
+    per_db[0].keys = st.estimated_keys;
   }
+  return per_db;
 }
 
 std::string BuildInfo(CommandContext& ctx, const std::vector<std::string>& wanted) {
@@ -486,11 +488,11 @@ std::string BuildInfo(CommandContext& ctx, const std::vector<std::string>& wante
   }
   if (want("keyspace", true)) {
     Section(&out, "Keyspace");
-    uint64_t keys = 0, expires = 0;
-    KeyCounts(ctx, &keys, &expires);
-    if (keys > 0) {
-      out += "db0:keys=" + std::to_string(keys) + ",expires=" + std::to_string(expires) +
-             ",avg_ttl=0\r\n";
+    std::vector<storage::DbKeyCount> per_db = KeyCounts(ctx);
+    for (size_t db = 0; db < per_db.size(); ++db) {
+      if (per_db[db].keys == 0) continue;
+      out += "db" + std::to_string(db) + ":keys=" + std::to_string(per_db[db].keys) +
+             ",expires=" + std::to_string(per_db[db].expires) + ",avg_ttl=0\r\n";
     }
   }
   return out;

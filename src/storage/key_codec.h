@@ -1,7 +1,8 @@
 #pragma once
 // The stored encoding shared by every backend, and the SCAN walk built on it.
 //
-// Stored key   = [KeyHash(key): u64 big-endian][key bytes]   (bytewise order = ring order)
+// Stored key   = [KeyHash(user key): u64 big-endian][qualified key = db byte + user key]
+//                (bytewise order = ring order; storage.h explains qualified keys)
 // Stored value = [expire_at_ms: u64 little-endian][type: u8][payload]
 //
 // Header-only and free of RocksDB so MemoryStorage and RocksStorage produce byte-identical data and
@@ -22,7 +23,21 @@ namespace ringkv::storage {
 
 inline constexpr size_t kPrefixSize = 8;
 inline constexpr size_t kValueHeaderSize = 9;  // expire_at_ms (8) + type (1)
-inline constexpr ValueType kMaxValueType = ValueType::kString;
+inline constexpr ValueType kMaxValueType = ValueType::kZset;
+
+// The ring position of a qualified key: the hash of its user key (the bytes after the db byte).
+inline uint64_t QualifiedKeyHash(std::string_view qualified_key) {
+  return cluster::KeyHash(qualified_key.empty() ? qualified_key : qualified_key.substr(1));
+}
+
+// A qualified key for database `db` (storage.h).
+inline std::string QualifyKey(uint8_t db, std::string_view user_key) {
+  std::string out;
+  out.reserve(1 + user_key.size());
+  out.push_back(static_cast<char>(db));
+  out.append(user_key.data(), user_key.size());
+  return out;
+}
 
 // The 8-byte big-endian form of a ring position (a stored-key prefix, a SCAN cursor).
 inline std::string EncodePrefix(uint64_t pos) {
@@ -35,7 +50,7 @@ inline std::string EncodePrefix(uint64_t pos) {
 }
 
 inline std::string EncodeKey(std::string_view key) {
-  std::string out = EncodePrefix(cluster::KeyHash(key));
+  std::string out = EncodePrefix(QualifiedKeyHash(key));
   out.append(key.data(), key.size());
   return out;
 }
@@ -47,7 +62,7 @@ inline uint64_t DecodePrefix(std::string_view stored) {
   return pos;
 }
 
-// The user key of a stored key. Requires stored.size() >= kPrefixSize.
+// The qualified key of a stored key. Requires stored.size() >= kPrefixSize.
 inline std::string_view DecodeUserKey(std::string_view stored) {
   return stored.substr(kPrefixSize);
 }

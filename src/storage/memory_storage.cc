@@ -3,12 +3,17 @@
 // It stores exactly the bytes RocksStorage would (key_codec.h), so the ordering, the SCAN walk
 // (shared ScanWalk) and the expiry rules are the same code paths the RocksDB backend uses. Expired
 // entries are not removed on read, as on disk they linger until compaction; DeleteAll clears.
+// Element records live in a second map; an element iterator copies its range when it is made
+// (tests only: simple beats fast here).
 
 #include "storage/memory_storage.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/key_codec.h"
 
@@ -62,19 +67,47 @@ class MemoryStorage final : public Storage {
     std::vector<std::pair<std::string, std::string>> encoded;
     encoded.reserve(batch.ops().size());
     for (const WriteBatch::Op& op : batch.ops()) {
+      if (op.element) {
+        encoded.emplace_back(op.key, op.is_delete ? std::string() : op.payload);
+        continue;
+      }
       encoded.emplace_back(
           EncodeKey(op.key),
           op.is_delete ? std::string() : EncodeValue(op.expire_at_ms, op.type, op.payload));
     }
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < encoded.size(); ++i) {
-      if (batch.ops()[i].is_delete) {
-        map_.erase(encoded[i].first);
+      const WriteBatch::Op& op = batch.ops()[i];
+      Map& m = op.element ? elements_ : map_;
+      if (op.is_delete) {
+        m.erase(encoded[i].first);
       } else {
-        map_[std::move(encoded[i].first)] = std::move(encoded[i].second);
+        m[std::move(encoded[i].first)] = std::move(encoded[i].second);
       }
     }
     return Status::OK();
+  }
+
+  Status GetElement(std::string_view element_key, std::string* value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = elements_.find(std::string(element_key));
+    if (it == elements_.end()) return Status::NotFound();
+    *value = it->second;
+    return Status::OK();
+  }
+
+  std::unique_ptr<ElementIterator> NewElementIterator(std::string_view lower,
+                                                      std::string_view upper,
+                                                      bool reverse) override {
+    std::vector<std::pair<std::string, std::string>> items;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = elements_.lower_bound(std::string(lower));
+      auto stop = upper.empty() ? elements_.end() : elements_.lower_bound(std::string(upper));
+      for (; it != stop; ++it) items.emplace_back(it->first, it->second);
+    }
+    if (reverse) std::reverse(items.begin(), items.end());
+    return std::make_unique<VectorIterator>(std::move(items));
   }
 
   Status Scan(uint64_t cursor, size_t count, std::vector<ScanItem>* out, uint64_t* next_cursor,
@@ -110,6 +143,7 @@ class MemoryStorage final : public Storage {
   Status DeleteAll() override {
     std::lock_guard<std::mutex> lock(mu_);
     map_.clear();
+    elements_.clear();
     return Status::OK();
   }
 
@@ -121,6 +155,7 @@ class MemoryStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mu_);
     stats.estimated_keys = map_.size();
     for (const auto& [k, v] : map_) stats.memtable_bytes += k.size() + v.size();
+    for (const auto& [k, v] : elements_) stats.memtable_bytes += k.size() + v.size();
     stats.engine_info = "memory";
     return stats;
   }
@@ -143,8 +178,24 @@ class MemoryStorage final : public Storage {
     Map::const_iterator stop_;
   };
 
+  class VectorIterator final : public ElementIterator {
+   public:
+    explicit VectorIterator(std::vector<std::pair<std::string, std::string>> items)
+        : items_(std::move(items)) {}
+    bool Valid() const override { return pos_ < items_.size(); }
+    void Next() override { ++pos_; }
+    std::string_view key() const override { return items_[pos_].first; }
+    std::string_view value() const override { return items_[pos_].second; }
+    Status status() const override { return Status::OK(); }
+
+   private:
+    std::vector<std::pair<std::string, std::string>> items_;
+    size_t pos_ = 0;
+  };
+
   std::mutex mu_;
-  Map map_;  // encoded key -> encoded value; guarded by mu_
+  Map map_;       // encoded key -> encoded value; guarded by mu_
+  Map elements_;  // element key -> element value; guarded by mu_
 };
 
 }  // namespace

@@ -1,4 +1,13 @@
-// RocksStorage: Storage on one RocksDB column family.
+// RocksStorage: Storage on two RocksDB column families: "default" holds the keys (strings and
+// collection metadata), "elements" the element records of collections (storage.h). One
+// rocksdb::WriteBatch spans both, so a collection's metadata and elements change atomically (the
+// WAL is shared). The elements family has its own compaction filter (ttl_filter.h), which drops
+// the records of collections that are gone.
+//
+// Data format: the directory holds a FORMAT file naming the layout version (kFormatVersion). A
+// directory without one that already holds a database was written before issue 10 (stored keys
+// without the database byte): Open upgrades it in place (UpgradeFromV1) before serving. A newer
+// format is refused with a message naming both versions.
 //
 // Layout and reads: keys and values use key_codec.h, so a ring range is a contiguous key range
 // and SCAN is an iterator walk (the shared ScanWalk) from a seek to the cursor's 8-byte prefix,
@@ -29,8 +38,13 @@
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -42,6 +56,8 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/key_hash.h"
+#include "storage/collections.h"
 #include "storage/key_codec.h"
 #include "storage/ttl_filter.h"
 
@@ -49,6 +65,12 @@ namespace ringkv::storage {
 namespace {
 
 constexpr uint64_t kPeriodicCompactionSeconds = 24 * 3600;
+// The on-disk layout version, recorded in the FORMAT file (see the note at the top).
+//   1: stored key = [hash][user key]   (before issue 10; no FORMAT file)
+//   2: stored key = [hash][db][user key], collections with an "elements" column family
+constexpr int kFormatVersion = 2;
+constexpr char kFormatFile[] = "FORMAT";
+constexpr char kElementsFamily[] = "elements";
 constexpr double kDeadFractionTrigger = 0.5;
 // CompactOnDeletionCollector: a file is marked for compaction when any window of this many
 // entries holds at least kDeletionTrigger deletions.
@@ -101,14 +123,54 @@ class IterCursor {
   rocksdb::Iterator* it_;
 };
 
+// An ElementIterator over a bounded rocksdb::Iterator; owns its bounds (the iterator points at
+// them).
+class RocksElementIterator final : public ElementIterator {
+ public:
+  RocksElementIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string_view lower,
+                       std::string_view upper, bool reverse)
+      : lower_(lower), upper_(upper), lower_slice_(lower_), upper_slice_(upper_), reverse_(reverse) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice_;
+    if (!upper_.empty()) ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(ro, cf));
+    if (reverse_) {
+      it_->SeekToLast();
+    } else {
+      it_->Seek(lower_slice_);
+    }
+  }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override {
+    if (reverse_) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
+  std::string_view key() const override { return View(it_->key()); }
+  std::string_view value() const override { return View(it_->value()); }
+  Status status() const override { return FromRocks(it_->status()); }
+
+ private:
+  std::string lower_, upper_;
+  rocksdb::Slice lower_slice_, upper_slice_;
+  bool reverse_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class RocksStorage final : public Storage {
  public:
   RocksStorage(const RocksOptions& opts, std::unique_ptr<rocksdb::DB> db,
+               std::vector<rocksdb::ColumnFamilyHandle*> handles,
+               std::shared_ptr<ElementFilterTarget> filter_target,
                std::shared_ptr<rocksdb::Cache> cache,
                std::shared_ptr<rocksdb::Statistics> statistics,
                rocksdb::CompressionType compression)
       : opts_(opts),
         db_(std::move(db)),
+        elements_cf_(handles.at(1)),
+        filter_target_(std::move(filter_target)),
         cache_(std::move(cache)),
         statistics_(std::move(statistics)),
         compression_(compression),
@@ -128,6 +190,8 @@ class RocksStorage final : public Storage {
     maintenance_thread_.join();
     // Whatever the mode, leave nothing unsynced behind a clean shutdown.
     (void)db_->FlushWAL(/*sync=*/true);
+    filter_target_->db.store(nullptr);
+    (void)db_->DestroyColumnFamilyHandle(elements_cf_);
     (void)db_->Close();
   }
 
@@ -170,12 +234,30 @@ class RocksStorage final : public Storage {
     if (batch.empty()) return Status::OK();
     rocksdb::WriteBatch wb;
     for (const WriteBatch::Op& op : batch.ops()) {
-      rocksdb::Status s = op.is_delete ? wb.Delete(EncodeKey(op.key))
-                                       : wb.Put(EncodeKey(op.key),
-                                                EncodeValue(op.expire_at_ms, op.type, op.payload));
+      rocksdb::Status s;
+      if (op.element) {
+        s = op.is_delete ? wb.Delete(elements_cf_, op.key) : wb.Put(elements_cf_, op.key, op.payload);
+      } else {
+        s = op.is_delete ? wb.Delete(EncodeKey(op.key))
+                         : wb.Put(EncodeKey(op.key), EncodeValue(op.expire_at_ms, op.type, op.payload));
+      }
       if (!s.ok()) return FromRocks(s);
     }
     return FromRocks(db_->Write(WriteOpts(), &wb));
+  }
+
+  Status GetElement(std::string_view element_key, std::string* value) override {
+    rocksdb::PinnableSlice v;
+    Status s = FromRocks(db_->Get(rocksdb::ReadOptions(), elements_cf_, element_key, &v));
+    if (!s.ok()) return s;
+    value->assign(v.data(), v.size());
+    return Status::OK();
+  }
+
+  std::unique_ptr<ElementIterator> NewElementIterator(std::string_view lower,
+                                                      std::string_view upper,
+                                                      bool reverse) override {
+    return std::make_unique<RocksElementIterator>(db_.get(), elements_cf_, lower, upper, reverse);
   }
 
   // ---- walks ----
@@ -217,18 +299,18 @@ class RocksStorage final : public Storage {
     return Status::OK();
   }
 
-  // One batch: a range deletion over every prefix below 2^64-1, plus point deletions for keys at
-  // exactly 2^64-1 (no finite end key lies above all of those). Then the space is reclaimed by a
-  // background compaction.
+  // One batch: in both families a range deletion over every prefix below 2^64-1, plus point
+  // deletions for keys at exactly 2^64-1 (no finite end key lies above all of those). Then the
+  // space is reclaimed by a background compaction.
   Status DeleteAll() override {
     const std::string last_prefix = EncodePrefix(std::numeric_limits<uint64_t>::max());
     rocksdb::WriteBatch wb;
-    rocksdb::Status rs = wb.DeleteRange(rocksdb::Slice(), last_prefix);
-    if (!rs.ok()) return FromRocks(rs);
-    {
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (rocksdb::ColumnFamilyHandle* cf : {db_->DefaultColumnFamily(), elements_cf_}) {
+      rocksdb::Status rs = wb.DeleteRange(cf, rocksdb::Slice(), last_prefix);
+      if (!rs.ok()) return FromRocks(rs);
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
       for (it->Seek(last_prefix); it->Valid(); it->Next()) {
-        rs = wb.Delete(it->key());
+        rs = wb.Delete(cf, it->key());
         if (!rs.ok()) return FromRocks(rs);
       }
       if (!it->status().ok()) return FromRocks(it->status());
@@ -250,7 +332,7 @@ class RocksStorage final : public Storage {
     // write-stall trigger (one more L0 file could stall writes). After a bulk load that wait was
     // 13 s of a SIGTERM shutdown; SAVE and shutdown want the memtable on disk now.
     fo.allow_write_stall = true;
-    return FromRocks(db_->Flush(fo));
+    return FromRocks(db_->Flush(fo, {db_->DefaultColumnFamily(), elements_cf_}));
   }
 
   void SetSyncMode(SyncMode mode) override {
@@ -264,10 +346,12 @@ class RocksStorage final : public Storage {
   StorageStats Stats() override {
     StorageStats stats;
     uint64_t v = 0;
-    if (db_->GetIntProperty("rocksdb.live-sst-files-size", &v)) stats.disk_bytes = v;
+    if (db_->GetAggregatedIntProperty("rocksdb.live-sst-files-size", &v)) stats.disk_bytes = v;
     stats.disk_bytes += WalBytes();
     if (db_->GetIntProperty("rocksdb.estimate-num-keys", &v)) stats.estimated_keys = v;
-    if (db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &v)) stats.memtable_bytes = v;
+    if (db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &v)) {
+      stats.memtable_bytes = v;
+    }
     stats.block_cache_bytes = cache_ ? cache_->GetUsage() : 0;
     stats.expired_compactions = expired_compactions_.load();
     stats.engine_info = "rocksdb " + std::to_string(ROCKSDB_MAJOR) + "." +
@@ -297,12 +381,25 @@ class RocksStorage final : public Storage {
     return n;
   }
 
+  uint64_t ElementSstValueCount() {
+    rocksdb::TablePropertiesCollection props;
+    if (!db_->GetPropertiesOfAllTables(elements_cf_, &props).ok()) return 0;
+    uint64_t n = 0;
+    for (const auto& [name, p] : props) {
+      n += p->num_entries - p->num_deletions - p->num_merge_operands;
+    }
+    return n;
+  }
+
   uint64_t WalSyncCount() { return statistics_->getTickerCount(rocksdb::WAL_FILE_SYNCED); }
 
   Status CompactAll() {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    return FromRocks(db_->CompactRange(co, nullptr, nullptr));
+    // Keys first: the element filter then sees their metadata gone or expired.
+    Status s = FromRocks(db_->CompactRange(co, nullptr, nullptr));
+    if (!s.ok()) return s;
+    return FromRocks(db_->CompactRange(co, elements_cf_, nullptr, nullptr));
   }
 
  private:
@@ -377,6 +474,7 @@ class RocksStorage final : public Storage {
           rocksdb::CompactRangeOptions co;
           co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
           rocksdb::Status s = db_->CompactRange(co, nullptr, nullptr);
+          if (s.ok()) s = db_->CompactRange(co, elements_cf_, nullptr, nullptr);
           if (!s.IsIncomplete()) RecordBackgroundError(s);  // Incomplete: shutting down
         }
         if (check) CompactDeadFiles();
@@ -405,6 +503,7 @@ class RocksStorage final : public Storage {
     std::vector<std::pair<std::string, std::string>> ranges;  // [smallest, largest] user keys
     for (const rocksdb::LiveFileMetaData& f : files) {
       live.insert(f.relative_filename);
+      if (f.column_family_name != rocksdb::kDefaultColumnFamilyName) continue;
       if (f.being_compacted || tried_files_.count(f.relative_filename) != 0) continue;
       auto it = by_file.find(f.relative_filename);
       if (it == by_file.end()) continue;
@@ -446,6 +545,8 @@ class RocksStorage final : public Storage {
 
   const RocksOptions opts_;
   const std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* const elements_cf_;  // destroyed before db_ closes
+  const std::shared_ptr<ElementFilterTarget> filter_target_;
   const std::shared_ptr<rocksdb::Cache> cache_;
   const std::shared_ptr<rocksdb::Statistics> statistics_;
   const rocksdb::CompressionType compression_;
@@ -466,6 +567,89 @@ class RocksStorage final : public Storage {
 };
 
 RocksStorage* AsRocks(Storage* storage) { return dynamic_cast<RocksStorage*>(storage); }
+
+// ---- data format ----
+
+// The FORMAT file's version in `dir`; 0 when there is none.
+Status ReadFormat(const std::string& dir, int* format) {
+  *format = 0;
+  std::filesystem::path path = std::filesystem::path(dir) / kFormatFile;
+  std::ifstream in(path);
+  if (!in) return Status::OK();
+  std::string word;
+  in >> word;
+  int64_t v = 0;
+  for (char c : word) {
+    if (c < '0' || c > '9' || v > 1000000) {
+      return Status::Corruption(path.string() + " does not hold a format version");
+    }
+    v = v * 10 + (c - '0');
+  }
+  if (word.empty() || v == 0) return Status::Corruption(path.string() + " is empty");
+  *format = static_cast<int>(v);
+  return Status::OK();
+}
+
+// Writes FORMAT through a temporary file and a rename, synced, so it is either old or new.
+Status WriteFormat(const std::string& dir, int format) {
+  std::filesystem::path path = std::filesystem::path(dir) / kFormatFile;
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  std::string text = std::to_string(format) + "\n";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + tmp.string());
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot write " + path.string());
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::OK();
+}
+
+// Version 1 stored [hash][user key]; version 2 stores [hash][db byte][user key] (database 0 for
+// all old keys). A stored key is in the old layout exactly when its prefix is the hash of the
+// rest, so a crash half-way leaves keys that the next attempt still tells apart: the upgrade is
+// idempotent. Each batch writes the new keys and deletes the old ones atomically.
+Status UpgradeFromV1(rocksdb::DB* db) {
+  constexpr size_t kBatch = 10000;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  uint64_t moved = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::WriteBatch wb;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = View(it->key());
+    if (key.size() < kPrefixSize) continue;
+    std::string_view user = key.substr(kPrefixSize);
+    if (DecodePrefix(key) != cluster::KeyHash(user)) continue;  // already upgraded
+    std::string new_key(key.substr(0, kPrefixSize));
+    new_key.push_back('\0');
+    new_key.append(user.data(), user.size());
+    rocksdb::Status rs = wb.Put(new_key, it->value());
+    if (rs.ok()) rs = wb.Delete(it->key());
+    if (!rs.ok()) return FromRocks(rs);
+    if (wb.Count() >= 2 * kBatch) {
+      rs = db->Write(wo, &wb);
+      if (!rs.ok()) return FromRocks(rs);
+      wb.Clear();
+    }
+    ++moved;
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  if (wb.Count() > 0) {
+    rocksdb::Status rs = db->Write(wo, &wb);
+    if (!rs.ok()) return FromRocks(rs);
+  }
+  fprintf(stderr, "ringkv: upgraded the data directory from format 1 to %d (%llu keys)\n",
+          kFormatVersion, static_cast<unsigned long long>(moved));
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -521,10 +705,60 @@ Status OpenRocksStorage(const RocksOptions& opts, std::unique_ptr<Storage>* out)
     t.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
 
+    // The elements family: same table format and cache, its own filter, no TTL statistics
+    // (element records carry no expiry of their own).
+    auto filter_target = std::make_shared<ElementFilterTarget>();
+    rocksdb::ColumnFamilyOptions element_opts(o);
+    element_opts.compaction_filter_factory =
+        std::make_shared<ElementCompactionFilterFactory>(filter_target);
+    element_opts.table_properties_collector_factories.clear();
+    element_opts.table_properties_collector_factories.push_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
+    element_opts.memtable_whole_key_filtering = false;  // elements are mostly walked
+    o.create_missing_column_families = true;
+
+    int format = 0;
+    Status fs = ReadFormat(opts.path, &format);
+    if (!fs.ok()) return fs;
+    if (format > kFormatVersion) {
+      return Status::InvalidArgument("the data directory " + opts.path + " has format " +
+                                     std::to_string(format) + ", newer than this ringkv's " +
+                                     std::to_string(kFormatVersion) +
+                                     ": run the release that wrote it, or a newer one");
+    }
+    // No FORMAT file but a database: written before the format was recorded (version 1).
+    const bool existed = std::filesystem::exists(std::filesystem::path(opts.path) / "CURRENT");
+    if (format == 0 && existed) format = 1;
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(o)},
+        {kElementsFamily, element_opts}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(o, opts.path, &raw);
+    rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(o), opts.path, families, &handles, &raw);
     if (!s.ok()) return FromRocks(s);
-    *out = std::make_unique<RocksStorage>(opts, std::unique_ptr<rocksdb::DB>(raw), std::move(cache),
+    std::unique_ptr<rocksdb::DB> db(raw);
+    // DB::Open hands out a handle for the default family too; the DB keeps its own.
+    (void)db->DestroyColumnFamilyHandle(handles[0]);
+    handles[0] = db->DefaultColumnFamily();
+    if (format == 1) {
+      fs = UpgradeFromV1(db.get());
+      if (!fs.ok()) {
+        (void)db->DestroyColumnFamilyHandle(handles[1]);
+        return fs;
+      }
+    }
+    if (format != kFormatVersion) {
+      fs = WriteFormat(opts.path, kFormatVersion);
+      if (!fs.ok()) {
+        (void)db->DestroyColumnFamilyHandle(handles[1]);
+        return fs;
+      }
+    }
+    filter_target->meta_cf.store(db->DefaultColumnFamily());
+    filter_target->db.store(db.get());
+    *out = std::make_unique<RocksStorage>(opts, std::move(db), std::move(handles),
+                                          std::move(filter_target), std::move(cache),
                                           std::move(statistics), compression);
     return Status::OK();
   } catch (const std::exception& e) {
@@ -540,6 +774,11 @@ uint64_t RawEntryCountForTest(Storage* storage) {
 uint64_t SstValueCountForTest(Storage* storage) {
   RocksStorage* rocks = AsRocks(storage);
   return rocks ? rocks->SstValueCount() : 0;
+}
+
+uint64_t ElementSstValueCountForTest(Storage* storage) {
+  RocksStorage* rocks = AsRocks(storage);
+  return rocks ? rocks->ElementSstValueCount() : 0;
 }
 
 uint64_t WalSyncCountForTest(Storage* storage) {

@@ -54,6 +54,8 @@ Status OpenRocksStorage(const RocksOptions& opts, std::unique_ptr<Storage>* out)
 uint64_t RawEntryCountForTest(Storage* storage);
 // Values (put entries, deletion markers excluded) physically present in the live SST files.
 uint64_t SstValueCountForTest(Storage* storage);
+// Element records (storage.h) physically present in the live SST files of the elements family.
+uint64_t ElementSstValueCountForTest(Storage* storage);
 // How many times the WAL was synced since open (RocksDB's wal.synced ticker).
 uint64_t WalSyncCountForTest(Storage* storage);
 // Flushes and compacts the whole keyspace now, waiting for the result.

@@ -1,11 +1,26 @@
 #pragma once
-// The whole storage API. Only rocks_storage.* and ttl_filter.* include RocksDB.
+// The whole storage API. Only rocks_storage.* and ttl_filter.* include RocksDB; only src/storage/
+// knows the encodings.
 //
-// Keys are ordered by ring position: the stored key is the 8-byte big-endian
-// cluster::KeyHash(key) followed by the key's bytes, so one ring range is one contiguous key range
-// and a SCAN cursor is a ring position. A stored value is [expire_at_ms:u64 LE][type:u8][payload];
-// expire_at_ms 0 means no expiry. Reads treat a value with 0 < expire_at_ms < NowMs() as absent:
-// as in Redis (keyIsExpired: now > when), a key lives through its expiry millisecond.
+// Keys. Every key handed to a Storage is a *qualified key*: one byte naming the database (SELECT's
+// index, 0..255) followed by the user key's bytes (db_view.h qualifies the keys of a command).
+// The stored key is the 8-byte big-endian cluster::KeyHash(user key) followed by the qualified
+// key, so one ring range is one contiguous key range holding every database's keys of that range
+// (DESIGN invariant 10) and a SCAN cursor is a ring position. A qualified key is never empty.
+//
+// Values. A stored value is [expire_at_ms:u64 LE][type:u8][payload]; expire_at_ms 0 means no
+// expiry. Reads treat a value with 0 < expire_at_ms < NowMs() as absent: as in Redis
+// (keyIsExpired: now > when), a key lives through its expiry millisecond. A string's payload is
+// its bytes; a collection's payload is its metadata (collections.h: version, size, list bounds).
+//
+// Elements (issue 10). The fields, members and items of collections are *element records* in a
+// second ordered keyspace: raw bytes in, raw bytes out, bytewise order, written only through
+// Write() in the same batch as their key's metadata. collections.h builds their keys: the ring
+// hash first (the same range as their key), then the qualified key, the collection's version and
+// the element. A collection that is deleted, overwritten or expired simply gets no metadata (or
+// a new version): its old elements are unreachable at once (O(1) DEL) and the elements
+// compaction filter drops them from the disk later. Every write that changes a collection's
+// elements also puts its metadata record in the same batch (WATCH observes metadata writes).
 //
 // Thread-safety: every method may be called from any thread concurrently. Single calls are atomic;
 // read-modify-write sequences need the caller's key locks (src/key_locks.h).
@@ -21,7 +36,8 @@
 
 namespace ringkv::storage {
 
-enum class ValueType : uint8_t { kString = 0 };
+// Stored type codes: persisted, never renumber.
+enum class ValueType : uint8_t { kString = 0, kHash = 1, kList = 2, kSet = 3, kZset = 4 };
 
 struct Entry {
   ValueType type = ValueType::kString;
@@ -34,10 +50,11 @@ class WriteBatch {
  public:
   struct Op {
     bool is_delete;
-    std::string key;
+    std::string key;  // a qualified key, or an element key when `element`
     ValueType type;
     uint64_t expire_at_ms;
-    std::string payload;
+    std::string payload;  // an element's raw value when `element`
+    bool element = false;
   };
   void Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
            ValueType type = ValueType::kString) {
@@ -46,12 +63,35 @@ class WriteBatch {
   void Delete(std::string_view key) {
     ops_.push_back({true, std::string(key), ValueType::kString, 0, {}});
   }
+  // Element records (collections.h builds `element_key`).
+  void PutElement(std::string_view element_key, std::string_view value) {
+    ops_.push_back(
+        {false, std::string(element_key), ValueType::kString, 0, std::string(value), true});
+  }
+  void DeleteElement(std::string_view element_key) {
+    ops_.push_back({true, std::string(element_key), ValueType::kString, 0, {}, true});
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
   void Clear() { ops_.clear(); }
 
  private:
   std::vector<Op> ops_;
+};
+
+// A one-direction walk over element records within [lower, upper): ascending from lower, or
+// descending from just below upper. key() and value() stay valid until the next Next().
+// Belongs to one thread; must not outlive the Storage that made it.
+class ElementIterator {
+ public:
+  virtual ~ElementIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // OK, or the error that ended the walk early (then Valid() is false).
+  virtual Status status() const = 0;
 };
 
 struct ScanItem {
@@ -90,6 +130,15 @@ class Storage {
   virtual Status Delete(std::string_view key) = 0;
   virtual Status Write(const WriteBatch& batch) = 0;
 
+  // ---- element records (see the note at the top) ----
+  // NotFound if absent. Elements carry no expiry of their own: callers check their key's
+  // metadata first.
+  virtual Status GetElement(std::string_view element_key, std::string* value) = 0;
+  // Element records in [lower, upper), ascending, or descending when `reverse`. Never null.
+  virtual std::unique_ptr<ElementIterator> NewElementIterator(std::string_view lower,
+                                                              std::string_view upper,
+                                                              bool reverse = false) = 0;
+
   // Visits live keys in ring order starting at ring position `cursor`, until at least `count`
   // stored entries have been examined (expired ones count, so a call is bounded), always finishing
   // the group of keys that share the last ring position (so {tag} groups never split and a cursor
@@ -102,7 +151,7 @@ class Storage {
                       uint64_t* next_cursor, uint64_t end = 0) = 0;
   // Number of live keys (walks the keyspace: O(N)).
   virtual Status CountKeys(uint64_t* keys, uint64_t* keys_with_expiry) = 0;
-  // Removes every key.
+  // Removes every key of every database, with their elements.
   virtual Status DeleteAll() = 0;
   // Persists memtables to SST files (SAVE / BGSAVE / shutdown).
   virtual Status Flush() = 0;

@@ -12,6 +12,9 @@
 #include <limits>
 #include <string>
 
+#include <rocksdb/db.h>
+
+#include "storage/collections.h"
 #include "storage/key_codec.h"
 
 namespace ringkv::storage {
@@ -75,6 +78,71 @@ class TtlPropertiesCollector : public rocksdb::TablePropertiesCollector {
   uint64_t max_expire_ms_ = 0;
 };
 
+// One filter serves one compaction job on one thread. Consecutive records mostly belong to one
+// collection, so the verdict for the last metadata key read is cached.
+class ElementCompactionFilter : public rocksdb::CompactionFilter {
+ public:
+  explicit ElementCompactionFilter(std::shared_ptr<ElementFilterTarget> target)
+      : target_(std::move(target)) {}
+
+  bool Filter(int /*level*/, const rocksdb::Slice& key, const rocksdb::Slice& /*value*/,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    try {
+      std::string_view ekey(key.data(), key.size());
+      std::string_view qkey, sub;
+      uint64_t version;
+      if (!DecodeElementKey(ekey, &qkey, &version, &sub)) return false;  // unreadable: keep
+      std::string meta_key(ekey.substr(0, kPrefixSize));
+      meta_key.append(qkey.data(), qkey.size());
+      if (meta_key != cached_key_ || !cache_valid_) {
+        if (!Lookup(meta_key)) return false;  // no verdict: keep
+        cached_key_ = std::move(meta_key);
+        cache_valid_ = true;
+      }
+      bool dead = !cached_alive_ || cached_version_ != version;
+      if (dead) target_->dropped.fetch_add(1, std::memory_order_relaxed);
+      return dead;
+    } catch (...) {  // bad_alloc: keep the record
+      return false;
+    }
+  }
+  const char* Name() const override { return "ringkv.ElementCompactionFilter"; }
+
+ private:
+  // Reads the metadata of meta_key into the cache; false when no verdict can be had.
+  bool Lookup(const std::string& meta_key) const {
+    rocksdb::DB* db = target_->db.load();
+    rocksdb::ColumnFamilyHandle* cf = target_->meta_cf.load();
+    if (db == nullptr || cf == nullptr) return false;
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = db->Get(ro, cf, meta_key, &value);
+    cached_alive_ = false;
+    if (s.IsNotFound()) return true;
+    if (!s.ok()) return false;
+    uint64_t expire_at_ms;
+    storage::ValueType type;
+    std::string_view payload;
+    if (!DecodeValue(std::string_view(value.data(), value.size()), &expire_at_ms, &type, &payload)
+             .ok()) {
+      return false;
+    }
+    if (type == storage::ValueType::kString || IsExpired(expire_at_ms, NowMs())) return true;
+    CollectionMeta meta;
+    if (!DecodeMeta(type, payload, &meta).ok()) return false;
+    cached_alive_ = true;
+    cached_version_ = meta.version;
+    return true;
+  }
+
+  std::shared_ptr<ElementFilterTarget> target_;
+  mutable std::string cached_key_;
+  mutable bool cache_valid_ = false;
+  mutable bool cached_alive_ = false;
+  mutable uint64_t cached_version_ = 0;
+};
+
 bool ReadU64Property(const rocksdb::UserCollectedProperties& props, const char* name,
                      uint64_t* out) {
   auto it = props.find(name);
@@ -96,6 +164,17 @@ std::unique_ptr<rocksdb::CompactionFilter> TtlCompactionFilterFactory::CreateCom
 bool TtlCompactionFilterFactory::ShouldFilterTableFileCreation(
     rocksdb::TableFileCreationReason /*reason*/) const {
   return true;
+}
+
+std::unique_ptr<rocksdb::CompactionFilter> ElementCompactionFilterFactory::CreateCompactionFilter(
+    const rocksdb::CompactionFilter::Context& /*context*/) {
+  return std::make_unique<ElementCompactionFilter>(target_);
+}
+
+bool ElementCompactionFilterFactory::ShouldFilterTableFileCreation(
+    rocksdb::TableFileCreationReason reason) const {
+  // Not during recovery: the metadata may not be readable yet.
+  return reason != rocksdb::TableFileCreationReason::kRecovery;
 }
 
 rocksdb::TablePropertiesCollector* TtlPropertiesCollectorFactory::CreateTablePropertiesCollector(

@@ -8,13 +8,22 @@
 //   and their earliest and latest expire_at_ms as user-collected table properties, so the
 //   dead-data trigger in rocks_storage.cc can tell which files are mostly expired without
 //   reading them.
-// Both are thread-safe (RocksDB calls them from its background threads) and never throw.
+// - ElementCompactionFilterFactory (issue 10): on the elements column family, its filters drop
+//   the element records of collections that are gone: no metadata, a string in their place, an
+//   expired key, or another version (collections.h). They read the metadata from the database.
+// All are thread-safe (RocksDB calls them from its background threads) and never throw.
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/table_properties.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
 
 namespace ringkv::storage {
 
@@ -37,6 +46,27 @@ class TtlPropertiesCollectorFactory : public rocksdb::TablePropertiesCollectorFa
   rocksdb::TablePropertiesCollector* CreateTablePropertiesCollector(
       rocksdb::TablePropertiesCollectorFactory::Context context) override;
   const char* Name() const override { return "ringkv.TtlPropertiesCollectorFactory"; }
+};
+
+// Where element filters read metadata. Set after DB::Open (until then, and after Detach, the
+// filters keep every record). Shared by the factory and the storage.
+struct ElementFilterTarget {
+  std::atomic<rocksdb::DB*> db{nullptr};
+  std::atomic<rocksdb::ColumnFamilyHandle*> meta_cf{nullptr};
+  std::atomic<uint64_t> dropped{0};  // element records dropped so far
+};
+
+class ElementCompactionFilterFactory : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit ElementCompactionFilterFactory(std::shared_ptr<ElementFilterTarget> target)
+      : target_(std::move(target)) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context& context) override;
+  bool ShouldFilterTableFileCreation(rocksdb::TableFileCreationReason reason) const override;
+  const char* Name() const override { return "ringkv.ElementCompactionFilterFactory"; }
+
+ private:
+  std::shared_ptr<ElementFilterTarget> target_;
 };
 
 // The estimated fraction (0..1) of a file's entries whose value has expired at `now_ms`, from

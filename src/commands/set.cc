@@ -1,0 +1,9 @@
+// Set commands (issue 10). Being written.
+
+#include "command_table.h"
+
+namespace ringkv {
+
+void RegisterSetCommands(CommandTable& table) {}
+
+}  // namespace ringkv
