@@ -284,6 +284,11 @@ TEST(GroupCommitTest, EveryJoiningCommandLocksAtMostOnce) {
       {"persist", "k"},
       {"rename", "k", "k2"},
       {"renamenx", "k2", "k3"},
+      {"lcs", "k3", "n"},
+      {"copy", "k3", "kc"},
+      {"move", "kc", "1"},
+      {"sort", "nokey"},
+      {"sort_ro", "nokey"},
   };
   std::set<std::string> covered;
   for (const auto& argv : calls) {

@@ -1,12 +1,15 @@
 // Generic key commands: DEL/UNLINK/EXISTS/TOUCH/TYPE, the EXPIRE and TTL families, PERSIST,
-// RENAME/RENAMENX and the whole-keyspace commands (KEYS, SCAN, DBSIZE, RANDOMKEY, FLUSHDB,
-// FLUSHALL), with Redis 7.0.15's replies and error texts (db.c, expire.c).
+// RENAME/RENAMENX, COPY, MOVE, OBJECT and the whole-keyspace commands (KEYS, SCAN, DBSIZE,
+// RANDOMKEY, FLUSHDB, FLUSHALL), with Redis 7.0.15's replies and error texts (db.c, expire.c,
+// object.c). They work on every type: a collection is one metadata record (type, expiry,
+// version) under its key, so DEL, EXPIRE, PERSIST, TTL, TYPE, EXISTS, KEYS and SCAN treat it as
+// they treat a string; only RENAME, COPY and MOVE must copy its elements (see that section).
 //
-// Writes take the stripe locks of their keys (KeyLocks) around the read-modify-write. RENAME and
-// RENAMENX lock both keys and move the value with one storage::WriteBatch, so no reader ever sees
-// the key under both names or under neither. An expiry that is already past when set deletes the
-// key, as Redis does. The whole-keyspace commands answer for this node's Storage; fanning them
-// out over a cluster is the router's job.
+// Writes take the stripe locks of their keys (KeyLocks) around the read-modify-write. RENAME,
+// RENAMENX, COPY and MOVE lock both keys and write the value with one storage::WriteBatch, so no
+// reader ever sees the key under both names or under neither. An expiry that is already past when
+// set deletes the key, as Redis does. The whole-keyspace commands answer for this node's Storage;
+// fanning them out over a cluster is the router's job.
 //
 // SCAN's cursor is a ring position (Storage::Scan), so one cursor walks every node of a cluster;
 // it is parsed as Redis parses its cursor (strtoul rules), so every cursor Redis accepts is
@@ -14,18 +17,23 @@
 
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "commands/cmd_util.h"
 #include "command_table.h"
+#include "commands/cmd_util.h"
+#include "commands/collection.h"
 #include "errors.h"
 #include "server_state.h"
+#include "storage/collections.h"
+#include "storage/db_view.h"
 #include "storage/storage.h"
 #include "util.h"
 
@@ -244,9 +252,67 @@ Status CmdPersist(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) 
 }
 
 // ---------------------------------------------------------------------------------------------
-// RENAME, RENAMENX: both keep the source's TTL. Renaming a key to itself checks only that it
-// exists.
+// RENAME, RENAMENX, COPY, MOVE
+//
+// These write the value under another key, or another database, with one batch of *qualified*
+// keys written to the base store of the client's view (the group's or transaction's overlay, or
+// the server's storage): a batch through a DbView can name only that view's database, and MOVE
+// must delete in one database what it writes in another atomically. A string is written as it is.
+// A collection's elements are keyed by their qualified key and version (collections.h), so the
+// copy is a new incarnation (a new version) with every element copied into it: O(N), where Redis
+// moves a pointer. Whatever the destination held before (any type) is simply replaced: its
+// elements belong to an old version and are unreachable at once.
 
+// Adds to `batch` the value `e` of the client's key `src`, written as `dst` of the database `to`
+// with the same expiry.
+Status AddCopy(CommandContext& ctx, std::string_view src, const Entry& e, const storage::DbView& to,
+               std::string_view dst, storage::WriteBatch* batch) {
+  const std::string dst_qualified = to.Qualify(dst);
+  if (!storage::IsCollection(e.type)) {
+    batch->Put(dst_qualified, e.payload, e.expire_at_ms, e.type);
+    return Status::OK();
+  }
+  cmd::Collection from;
+  from.key.assign(src.data(), src.size());
+  from.qualified = ctx.QualifiedKey(src);
+  from.exists = true;
+  from.type = e.type;
+  from.expire_at_ms = e.expire_at_ms;
+  Status s = storage::DecodeMeta(e.type, e.payload, &from.meta);
+  if (!s.ok()) return s;
+  cmd::Collection copy = from;
+  copy.key.assign(dst.data(), dst.size());
+  copy.qualified = dst_qualified;
+  copy.exists = false;
+  copy.meta.version = storage::NewVersion();
+  s = cmd::CopyElements(ctx, from, copy, batch);
+  if (!s.ok()) return s;
+  batch->Put(dst_qualified, storage::EncodeMeta(e.type, copy.meta), e.expire_at_ms, e.type);
+  return Status::OK();
+}
+
+// Writes a batch of qualified keys (see above).
+Status WriteQualified(CommandContext& ctx, const storage::WriteBatch& batch) {
+  return ctx.storage().base()->Write(batch);
+}
+
+// A database index argument, as Redis's getIntFromObjectOrReply then selectDb check it.
+Status ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
+  int64_t v;
+  if (!ParseInt64(arg, &v)) return cmd::NotInteger();
+  if (v < INT_MIN || v > INT_MAX) {
+    return Status::Err("value is out of range, value must between -2147483648 and 2147483647");
+  }
+  if (v < 0 || v >= ctx.config().databases) {
+    return Status::Err(std::string(errors::kDbIndexOutOfRange));
+  }
+  *db = static_cast<int>(v);
+  return Status::OK();
+}
+
+Status SameObjectError() { return Status::Err("source and destination objects are the same"); }
+
+// RENAME and RENAMENX keep the source's TTL. Renaming a key to itself checks only that it exists.
 Status RenameGeneric(CommandContext& ctx, const ArgList& args, bool nx, ReplyWriter* reply) {
   std::string_view src = args[1];
   std::string_view dst = args[2];
@@ -276,9 +342,10 @@ Status RenameGeneric(CommandContext& ctx, const ArgList& args, bool nx, ReplyWri
     }
   }
   storage::WriteBatch batch;
-  batch.Put(dst, e.payload, e.expire_at_ms, e.type);
-  batch.Delete(src);
-  s = ctx.storage().Write(batch);
+  s = AddCopy(ctx, src, e, ctx.storage(), dst, &batch);
+  if (!s.ok()) return s;
+  batch.Delete(ctx.QualifiedKey(src));
+  s = WriteQualified(ctx, batch);
   if (!s.ok()) return s;
   MarkDirty(ctx);
   if (nx) {
@@ -295,6 +362,274 @@ Status CmdRename(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
 
 Status CmdRenameNx(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   return RenameGeneric(ctx, args, true, reply);
+}
+
+// COPY source destination [DB destination-db] [REPLACE] (copyCommand in db.c): options first,
+// then "same object", then the source (0 if absent), then the destination (0 if present without
+// REPLACE). The copy keeps the source's TTL. Unlike Redis Cluster, another database is allowed
+// in a cluster too: a key's owner is the same node in every database.
+Status CmdCopy(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  std::string_view src = args[1];
+  std::string_view dst = args[2];
+  bool replace = false;
+  int db = ctx.client.db;
+  for (size_t j = 3; j < args.size(); ++j) {
+    if (EqualsIgnoreCase(args[j], "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(args[j], "db") && j + 1 < args.size()) {
+      Status s = ParseDbIndex(ctx, args[j + 1], &db);
+      if (!s.ok()) return s;
+      ++j;
+    } else {
+      return cmd::SyntaxError();
+    }
+  }
+  if (db == ctx.client.db && src == dst) return SameObjectError();
+
+  const std::string_view both[] = {src, dst};
+  auto guard = ctx.locks().LockAll(both);
+  Entry e;
+  bool found;
+  Status s = cmd::LookupRead(ctx, src, &e, &found);
+  if (!s.ok()) return s;
+  if (!found) {
+    reply->Integer(0);
+    return Status::OK();
+  }
+  storage::DbView target(ctx.storage().base(), static_cast<uint8_t>(db));
+  Entry meta;
+  s = target.Exists(dst, &meta);
+  if (s.ok() && !replace) {
+    reply->Integer(0);
+    return Status::OK();
+  }
+  if (!s.ok() && !s.IsNotFound()) return s;
+  storage::WriteBatch batch;
+  s = AddCopy(ctx, src, e, target, dst, &batch);
+  if (!s.ok()) return s;
+  s = WriteQualified(ctx, batch);
+  if (!s.ok()) return s;
+  MarkDirty(ctx);
+  reply->Integer(1);
+  return Status::OK();
+}
+
+// MOVE key db (moveCommand in db.c): 1 if moved, 0 if the key is absent here or present there.
+// Allowed in a cluster (Redis Cluster refuses it): the key's owner is the same in every database.
+Status CmdMove(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  std::string_view key = args[1];
+  int db;
+  Status s = ParseDbIndex(ctx, args[2], &db);
+  if (!s.ok()) return s;
+  if (db == ctx.client.db) return SameObjectError();
+
+  // One lock covers the key in every database: stripes go by the user key's hash.
+  auto guard = ctx.locks().Lock(key);
+  Entry e;
+  bool found;
+  s = cmd::Lookup(ctx, key, &e, &found);
+  if (!s.ok()) return s;
+  if (!found) {
+    reply->Integer(0);
+    return Status::OK();
+  }
+  storage::DbView target(ctx.storage().base(), static_cast<uint8_t>(db));
+  Entry meta;
+  s = target.Exists(key, &meta);
+  if (s.ok()) {
+    reply->Integer(0);
+    return Status::OK();
+  }
+  if (!s.IsNotFound()) return s;
+  storage::WriteBatch batch;
+  s = AddCopy(ctx, key, e, target, key, &batch);
+  if (!s.ok()) return s;
+  batch.Delete(ctx.QualifiedKey(key));
+  s = WriteQualified(ctx, batch);
+  if (!s.ok()) return s;
+  MarkDirty(ctx);
+  reply->Integer(1);
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT / HELP (objectCommand in object.c)
+//
+// ringkv keeps one layout per type, so ENCODING answers what Redis 7.0 would use for the value's
+// current contents under the current *-max-listpack-* / set-max-intset-entries settings. Redis's
+// conversions are one-way and depend on history: a hash that once outgrew its listpack stays a
+// hashtable after shrinking, a string built by APPEND/SETRANGE stays raw though it is short, a
+// set that once held a non-integer stays a hashtable. ringkv answers as if the value had been
+// written at once (what Redis reports after a restart: RDB loading re-encodes by contents).
+// Deciding needs the longest field or member: the walk happens only when the size is within the
+// entries limit, so it is bounded by that setting.
+
+constexpr size_t kEmbstrSizeLimit = 44;          // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+constexpr int64_t kSharedIntegers = 10000;       // OBJ_SHARED_INTEGERS
+constexpr int64_t kSharedRefcount = 2147483647;  // OBJ_SHARED_REFCOUNT (INT_MAX)
+
+std::string_view StringEncoding(std::string_view value, int64_t* as_int, bool* is_int) {
+  *is_int = value.size() <= 20 && ParseInt64(value, as_int);
+  if (*is_int) return "int";
+  return value.size() <= kEmbstrSizeLimit ? "embstr" : "raw";
+}
+
+Status CollectionEncoding(CommandContext& ctx, std::string_view key, const Entry& e,
+                          std::string_view* out) {
+  using storage::ValueType;
+  if (e.type == ValueType::kList) {
+    *out = "quicklist";  // 7.0 reports quicklist for every list (listpack lists came in 7.2)
+    return Status::OK();
+  }
+  cmd::Collection c;
+  c.key.assign(key.data(), key.size());
+  c.qualified = ctx.QualifiedKey(key);
+  c.exists = true;
+  c.type = e.type;
+  Status s = storage::DecodeMeta(e.type, e.payload, &c.meta);
+  if (!s.ok()) return s;
+  const Config& config = ctx.config();
+  const uint64_t size = c.meta.size;
+  std::unique_ptr<storage::ElementIterator> it;
+  switch (e.type) {
+    case ValueType::kHash: {
+      const int64_t entries = config.hash_max_listpack_entries.load();
+      const int64_t value_limit = config.hash_max_listpack_value.load();
+      *out = "hashtable";
+      if (size > static_cast<uint64_t>(entries)) return Status::OK();
+      for (it = cmd::Elements(ctx, c); it->Valid(); it->Next()) {
+        if (c.Sub(it->key()).size() > static_cast<uint64_t>(value_limit) ||
+            it->value().size() > static_cast<uint64_t>(value_limit)) {
+          return it->status();
+        }
+      }
+      if (!it->status().ok()) return it->status();
+      *out = "listpack";
+      return Status::OK();
+    }
+    case ValueType::kSet: {
+      *out = "hashtable";  // 7.0 has no listpack sets
+      if (size > static_cast<uint64_t>(config.set_max_intset_entries.load())) return Status::OK();
+      for (it = cmd::Elements(ctx, c); it->Valid(); it->Next()) {
+        int64_t v;
+        if (!ParseInt64(c.Sub(it->key()), &v)) return it->status();
+      }
+      if (!it->status().ok()) return it->status();
+      *out = "intset";
+      return Status::OK();
+    }
+    case ValueType::kZset: {
+      const int64_t entries = config.zset_max_listpack_entries.load();
+      const int64_t value_limit = config.zset_max_listpack_value.load();
+      *out = "skiplist";
+      if (size > static_cast<uint64_t>(entries)) return Status::OK();
+      const std::string member_tag(1, storage::kZsetMemberTag);
+      const std::string member_end(1, static_cast<char>(storage::kZsetMemberTag + 1));
+      for (it = cmd::ElementRange(ctx, c, member_tag, member_end); it->Valid(); it->Next()) {
+        if (c.Sub(it->key()).size() - 1 > static_cast<uint64_t>(value_limit)) {
+          return it->status();
+        }
+      }
+      if (!it->status().ok()) return it->status();
+      *out = "listpack";
+      return Status::OK();
+    }
+    default:
+      return Status::Corruption("not a collection");
+  }
+}
+
+// Looks the key up as Redis's objectCommandLookupOrReply does: a miss replies a null.
+Status ObjectLookup(CommandContext& ctx, std::string_view key, Entry* e, bool* found,
+                    ReplyWriter* reply) {
+  Status s = cmd::LookupRead(ctx, key, e, found);
+  if (s.ok() && !*found) reply->Null();
+  return s;
+}
+
+Status CmdObjectEncoding(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[2]);
+  Entry e;
+  bool found;
+  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
+  if (!s.ok() || !found) return s;
+  std::string_view encoding;
+  if (e.type == storage::ValueType::kString) {
+    int64_t v;
+    bool is_int;
+    encoding = StringEncoding(e.payload, &v, &is_int);
+  } else {
+    s = CollectionEncoding(ctx, args[2], e, &encoding);
+    if (!s.ok()) return s;
+  }
+  reply->Bulk(encoding);
+  return Status::OK();
+}
+
+// Small integers are Redis's shared objects (with maxmemory 0, ringkv's only setting), whose
+// refcount is OBJ_SHARED_REFCOUNT; any other value is referenced once.
+Status CmdObjectRefcount(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[2]);
+  Entry e;
+  bool found;
+  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
+  if (!s.ok() || !found) return s;
+  int64_t refcount = 1;
+  if (e.type == storage::ValueType::kString) {
+    int64_t v;
+    bool is_int;
+    StringEncoding(e.payload, &v, &is_int);
+    if (is_int && v >= 0 && v < kSharedIntegers) refcount = kSharedRefcount;
+  }
+  reply->Integer(refcount);
+  return Status::OK();
+}
+
+// ringkv tracks no access times: every key answers as one Redis has just touched (0 seconds).
+Status CmdObjectIdletime(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[2]);
+  Entry e;
+  bool found;
+  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
+  if (!s.ok() || !found) return s;
+  reply->Integer(0);
+  return Status::OK();
+}
+
+// ringkv has no eviction (maxmemory-policy is always noeviction), so FREQ errors as Redis does
+// without an LFU policy, after the key lookup.
+Status CmdObjectFreq(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[2]);
+  Entry e;
+  bool found;
+  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
+  if (!s.ok() || !found) return s;
+  return Status::Err(
+      "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+      "when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+Status CmdObjectHelp(CommandContext&, const ArgList&, ReplyWriter* reply) {
+  static const char* kLines[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+      "HELP",
+      "    Prints this help."};
+  reply->ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) reply->Simple(line);
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,6 +831,10 @@ void RegisterKeyCommands(CommandTable& table) {
       {"rename", 3, kW, 1, 2, 1, CmdRename, "Rename a key", "1.0.0", "O(1)"},
       {"renamenx", 3, kW | kF, 1, 2, 1, CmdRenameNx,
        "Rename a key, only if the new key does not exist", "1.0.0", "O(1)"},
+      {"copy", -3, kW | kCmdDenyOom, 1, 2, 1, CmdCopy, "Copy a key", "6.2.0",
+       "O(N) worst case for collections, where N is the number of nested items. O(1) for string "
+       "values."},
+      {"move", 3, kW | kF, 1, 1, 1, CmdMove, "Move a key to another database", "1.0.0", "O(1)"},
       {"keys", 2, kR | kK, 0, 0, 0, CmdKeys, "Find all keys matching the given pattern", "1.0.0",
        "O(N) with N being the number of keys in the database, under the assumption that the key "
        "names in the database and the given pattern have limited length."},
@@ -512,6 +851,47 @@ void RegisterKeyCommands(CommandTable& table) {
        "O(N) where N is the total number of keys in all databases", "server"},
   };
   cmd::RegisterAll(table, "generic", defs, std::size(defs));
+
+  CommandSpec object{"object",
+                     -2,
+                     0,
+                     0,
+                     0,
+                     0,
+                     nullptr,
+                     "generic",
+                     "A container for object introspection commands",
+                     "2.2.3",
+                     "Depends on subcommand."};
+  auto sub = [](const char* name, int arity, uint32_t flags, int key, Handler handler,
+                std::string_view summary, std::string_view since) {
+    CommandSpec s;
+    s.name = name;
+    s.arity = arity;
+    s.flags = flags;
+    s.first_key = s.last_key = key;
+    s.step = key != 0 ? 1 : 0;
+    s.handler = handler;
+    s.group = "generic";
+    s.summary = summary;
+    s.since = since;
+    s.complexity = "O(1)";
+    return s;
+  };
+  // In the order Redis 7.0 lists them (COMMAND INFO object).
+  object.subcommands.push_back(sub("object|idletime", 3, kR, 2, CmdObjectIdletime,
+                                   "Get the time since a Redis object was last accessed", "2.2.3"));
+  object.subcommands.push_back(sub("object|freq", 3, kR, 2, CmdObjectFreq,
+                                   "Get the logarithmic access frequency counter of a Redis object",
+                                   "4.0.0"));
+  object.subcommands.push_back(sub("object|encoding", 3, kR, 2, CmdObjectEncoding,
+                                   "Inspect the internal encoding of a Redis object", "2.2.3"));
+  object.subcommands.push_back(sub("object|help", 2, kCmdLoading | kCmdStale, 0, CmdObjectHelp,
+                                   "Show helpful text about the different subcommands", "6.2.0"));
+  object.subcommands.push_back(sub("object|refcount", 3, kR, 2, CmdObjectRefcount,
+                                   "Get the number of references to the value of the key",
+                                   "2.2.3"));
+  table.Register(std::move(object));
 }
 
 }  // namespace ringkv
