@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "blocking.h"
+
 namespace ringkv {
 
 // ---- Transactions (issue 6: commands/multi.cc, watch.h, txn_storage.h) --------------------------
@@ -48,6 +50,8 @@ struct ClientState {
   // unregisters the keys (its deleter lives in watch.cc).
   TxnState txn;
   std::shared_ptr<ClientWatches> watches;
+  // Blocking commands (issue 10, blocking.h). Loop thread only.
+  BlockState block;
 
   // shared (guarded by info_mu)
   std::mutex info_mu;
@@ -64,6 +68,8 @@ struct ClientState {
   std::atomic<uint64_t> output_bytes{0};
   std::atomic<bool> kill_requested{false};
   std::atomic<int> resp_shared{2};  // proto, readable from other threads
+  std::atomic<int> db_shared{0};    // db, readable from other threads
+  std::atomic<bool> blocked_shared{false};  // in a blocking command (CLIENT LIST flags=b)
   // Name of the last command run (points into the command table, which lives for the process).
   std::atomic<const char*> last_cmd{"NULL"};
 };

@@ -40,7 +40,13 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 9,  // "no_multi"
   kCmdAllowBusy = 1u << 10,
   kCmdKeyspace = 1u << 11,  // whole-keyspace command (DBSIZE, KEYS, SCAN, FLUSH*...)
+  kCmdBlocking = 1u << 12,  // "blocking" (BLPOP, BZPOPMIN...: blocking.h)
 };
+
+// Finds the key positions of a command whose keys follow a count or an option (Redis's
+// "movablekeys": ZUNION numkeys key..., SORT ... STORE key). Malformed arguments give no keys
+// (the handler reports the error).
+using KeyFinder = void (*)(const std::vector<std::string_view>& args, std::vector<int>* out);
 
 struct CommandStats {
   std::atomic<uint64_t> calls{0};
@@ -57,11 +63,12 @@ struct CommandSpec {
   int last_key = 0;   // negative counts from the end (-1 = last argument)
   int step = 0;
   Handler handler = nullptr;
-  std::string_view group;  // "string", "generic", "server", "connection"
+  std::string_view group;  // Redis's COMMAND DOCS group: "string", "hash", "sorted-set"...
   std::string_view summary;
   std::string_view since;
   std::string_view complexity;
   std::vector<CommandSpec> subcommands;
+  KeyFinder find_keys = nullptr;  // set for movable-key commands (CommandTable::CreateDefault)
 
   // Filled by the table.
   std::unique_ptr<CommandStats> stats = std::make_unique<CommandStats>();
@@ -71,6 +78,15 @@ struct CommandSpec {
   }
   // Positions of the key arguments in args (Redis's first/last/step rule).
   void KeyPositions(size_t argc, std::vector<int>* out) const;
+  // Positions of the key arguments of these arguments: the command's KeyFinder if it has one,
+  // else KeyPositions. Use this wherever the arguments are at hand (routing, EXEC's locks).
+  template <typename Args>
+  void KeyPositionsOf(const Args& args, std::vector<int>* out) const {
+    if (find_keys == nullptr) return KeyPositions(args.size(), out);
+    std::vector<std::string_view> views(args.begin(), args.end());
+    out->clear();
+    find_keys(views, out);
+  }
   const CommandSpec* FindSubcommand(std::string_view sub) const;
 };
 
@@ -80,6 +96,8 @@ class CommandTable {
   static std::unique_ptr<CommandTable> CreateDefault();
 
   void Register(CommandSpec spec);
+  // Gives a registered command (or "container|sub") its KeyFinder.
+  void SetKeyFinder(std::string_view name, KeyFinder finder);
   // Case-insensitive; nullptr if unknown.
   const CommandSpec* Lookup(std::string_view name) const;
   const std::vector<std::unique_ptr<CommandSpec>>& all() const { return specs_; }

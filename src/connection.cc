@@ -126,6 +126,10 @@ void Connection::Start() {
     RejectAndClose(kDeniedProtectedMode);
     return;
   }
+  // Blocking commands: a wake-up from any thread is posted to this worker (blocking.h).
+  client_.block.post = [w = worker_, ref = self_ref_](const std::shared_ptr<Waiter>& waiter) {
+    w->PostBlocked(ref, waiter);
+  };
   int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
   if (rc != 0) {
     RINGKV_LOG(kVerbose, "read start: %s", uv_strerror(rc));
@@ -143,6 +147,12 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   *self_ref_ = nullptr;  // deferred replies arriving from now on are dropped
+  // A blocked client leaves nothing behind: out of the registry, timer closed.
+  if (client_.block.waiter) {
+    worker_->server()->state().blocking.Remove(client_.block.waiter);
+    client_.block.waiter.reset();
+  }
+  StopBlockTimer();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
@@ -192,7 +202,7 @@ void Connection::ProcessInput() {
     std::lock_guard<std::mutex> g(st.config->mu());
     hard_limit = static_cast<size_t>(st.config->output_limit_normal.hard);
   }
-  while (!closing_ && !close_after_write_) {
+  while (!closing_ && !close_after_write_ && !blocked_) {
     resp::ParseResult r = parser_.Next(&argv_);
     if (r == resp::ParseResult::kNeedMore) break;
     // Behind a deferred reply, each reply is produced into scratch_ and queued in a slot.
@@ -220,6 +230,7 @@ void Connection::ProcessInput() {
       slots_.push_back({std::move(scratch_), true});
       scratch_.clear();
     }
+    if (result == DispatchResult::kBlocked) ParkBlocked();
     size_t pending = PendingOutput();
     if ((hard_limit != 0 && pending > hard_limit) ||
         (!client_.authenticated && pending > kUnauthOutputLimit)) {
@@ -372,6 +383,96 @@ void Connection::Cron(int64_t now_ms) {
     return;
   }
   CheckOutputLimits(now_ms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking commands (blocking.h)
+
+void Connection::ParkBlocked() {
+  client_.block.requested = false;
+  blocked_ = true;
+  client_.blocked_shared.store(true);
+  blocked_argv_.assign(argv_.begin(), argv_.end());
+  blocked_done_ = Defer();
+  uint64_t deadline = client_.block.waiter ? client_.block.waiter->deadline_ms : 0;
+  if (deadline == 0) return;
+  block_timer_ = new uv_timer_t;
+  uv_timer_init(worker_->loop(), block_timer_);
+  block_timer_->data = this;
+  int64_t now = NowWallMs();
+  uint64_t wait = deadline > static_cast<uint64_t>(now) ? deadline - static_cast<uint64_t>(now) : 0;
+  uv_timer_start(block_timer_, OnBlockTimer, wait, 0);
+}
+
+void Connection::StopBlockTimer() {
+  if (block_timer_ == nullptr) return;
+  uv_timer_stop(block_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(block_timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  block_timer_ = nullptr;
+}
+
+void Connection::OnBlockTimer(uv_timer_t* t) {
+  auto* self = static_cast<Connection*>(t->data);
+  if (self->blocked_ && !self->closing_) self->RetryBlocked(/*timed_out=*/true);
+}
+
+void Connection::OnBlockedWake(const std::shared_ptr<Waiter>& w) {
+  if (!blocked_ || closing_ || client_.block.waiter != w) return;  // stale
+  switch (w->wake.load()) {
+    case Waiter::kUnblockError:
+      FinishBlocked("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+      break;
+    case Waiter::kUnblockTimeout:
+      RetryBlocked(/*timed_out=*/true);
+      break;
+    case Waiter::kReady:
+      RetryBlocked(/*timed_out=*/false);
+      break;
+    default:
+      break;
+  }
+}
+
+void Connection::RetryBlocked(bool timed_out) {
+  ServerState& st = worker_->server()->state();
+  std::vector<std::string_view> args(blocked_argv_.begin(), blocked_argv_.end());
+  std::string reply;
+  resp::ReplyWriter w(&reply, client_.proto);
+  client_.block.retry = true;
+  client_.block.timed_out = timed_out;
+  const CommandSpec* spec = nullptr;
+  if (ResolveCommand(*st.table, args, &spec).ok()) {
+    Execute(st, client_, spec, args, &w);
+  } else {
+    w.Error("ERR blocked command could not be resolved again");
+  }
+  client_.block.retry = false;
+  client_.block.timed_out = false;
+  if (client_.block.requested) {  // still nothing to serve: keeps its place
+    client_.block.requested = false;
+    return;
+  }
+  FinishBlocked(reply);
+}
+
+void Connection::FinishBlocked(std::string_view reply) {
+  ServerState& st = worker_->server()->state();
+  std::shared_ptr<Waiter> w = std::move(client_.block.waiter);
+  client_.block.waiter.reset();
+  if (w) st.blocking.Remove(w);
+  StopBlockTimer();
+  blocked_ = false;
+  client_.blocked_shared.store(false);
+  blocked_argv_.clear();
+  Completion done = std::move(blocked_done_);
+  blocked_done_ = nullptr;
+  if (done) done(reply);
+  // The data that woke this client may not be exhausted: the next client in line tries.
+  if (w) {
+    for (const std::string& k : w->keys) st.blocking.Signal(k, w->type);
+  }
+  if (!closing_) ProcessInput();
 }
 
 }  // namespace ringkv

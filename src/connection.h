@@ -48,6 +48,8 @@ class Connection : public ReplyDeferrer {
   void FlushAfterCommit();
   // ReplyDeferrer: reserves the current command's reply position.
   Completion Defer() override;
+  // A blocked command of this client was woken (blocking.h); loop thread.
+  void OnBlockedWake(const std::shared_ptr<Waiter>& w);
 
   // Intrusive list of the worker's connections.
   Connection* prev = nullptr;
@@ -65,6 +67,13 @@ class Connection : public ReplyDeferrer {
   };
 
   void ProcessInput();
+  // Blocking commands (blocking.h): park the command that just blocked; run it again after a
+  // wake-up or its timeout; finish it with its reply.
+  void ParkBlocked();
+  void RetryBlocked(bool timed_out);
+  void FinishBlocked(std::string_view reply);
+  void StopBlockTimer();
+  static void OnBlockTimer(uv_timer_t* t);
   // Fills slot `seq` and moves every leading filled slot to out_.
   void Complete(uint64_t seq, std::string_view reply);
   void Flush();
@@ -94,6 +103,12 @@ class Connection : public ReplyDeferrer {
   bool registered_ = false;
   bool waiting_for_commit_ = false;  // handed to Worker::WaitForCommit
   int64_t soft_limit_since_ms_ = 0;
+  // While a blocking command waits: its arguments, its reply's slot, its timer (heap-allocated,
+  // freed by its close callback). Further commands of this client wait in the parser.
+  bool blocked_ = false;
+  std::vector<std::string> blocked_argv_;
+  Completion blocked_done_;
+  uv_timer_t* block_timer_ = nullptr;
 };
 
 }  // namespace ringkv

@@ -21,7 +21,7 @@ namespace {
 Status CheckPeerOwnership(const ClusterState& cluster, const CommandSpec& spec,
                           const ArgList& args) {
   std::vector<int> positions;
-  spec.KeyPositions(args.size(), &positions);
+  spec.KeyPositionsOf(args, &positions);
   for (int p : positions) {
     int owner = cluster.OwnerOf(args[static_cast<size_t>(p)]);
     if (owner != cluster.myself) {
@@ -159,6 +159,7 @@ DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList&
     }
   }
   Execute(server, client, spec, args, reply);
+  if (client.block.requested) return DispatchResult::kBlocked;  // blocking.h
   return DispatchResult::kDone;
 }
 

@@ -27,6 +27,7 @@ struct DispatchContext {
 enum class DispatchResult {
   kDone,      // the reply was written to `reply`
   kDeferred,  // nothing was written; the reply comes later through the deferrer's completion
+  kBlocked,   // nothing was written; the client is blocked (blocking.h: client.block)
 };
 
 DispatchResult Dispatch(ServerState& server, ClientState& client, const ArgList& args,

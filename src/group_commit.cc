@@ -2,6 +2,9 @@
 
 #include "group_commit.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "command_table.h"
 #include "log.h"
 #include "txn_storage.h"
@@ -26,7 +29,12 @@ void GroupCommit::SetCurrent(GroupCommit* group) { g_current = group; }
 
 bool GroupCommit::Joins(const CommandSpec& spec) const {
   if (spec.first_key <= 0 || (spec.flags & kCmdKeyspace) != 0) return false;
-  if (spec.group != "string" && spec.group != "generic") return false;
+  // Issue 10's families follow the same rules (one lock call, storage through ctx.storage()).
+  static const std::string_view kJoining[] = {"string", "generic", "hash", "list",
+                                              "set", "sorted-set", "bitmap"};
+  if (std::find(std::begin(kJoining), std::end(kJoining), spec.group) == std::end(kJoining)) {
+    return false;
+  }
   return paused_until_ms_ == 0 || storage::NowMs() >= paused_until_ms_;
 }
 

@@ -25,8 +25,9 @@
 // - Everything else sees every earlier write: a command that does not join (keyspace walks,
 //   transactions, WATCH, INFO, CONFIG...) commits the group first (Execute, WatchLocalKey).
 //
-// Which commands join: the string and generic (keyspace-of-one-key) families' commands that name
-// keys and do not walk the keyspace (SET, GET, INCR, MSET, DEL, EXPIRE, RENAME...). Their handlers
+// Which commands join: the string, generic (keyspace-of-one-key), hash, list, set, sorted-set
+// and bitmap families' commands that name keys at fixed positions or through a key finder and
+// do not walk the keyspace (SET, GET, INCR, MSET, DEL, EXPIRE, RENAME, HSET, LPUSH, ZADD...). Their handlers
 // touch storage only through ctx.storage() and lock only through ONE ctx.locks() call: a busy
 // stripe makes the group commit and release everything, so a second lock call in the same
 // handler could lose the first one's stripe in the middle of its read-modify-write.

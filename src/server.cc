@@ -188,6 +188,14 @@ void Worker::Join() {
 
 void Worker::Wake() { uv_async_send(&async_); }
 
+void Worker::PostBlocked(std::shared_ptr<Connection*> conn, std::shared_ptr<Waiter> waiter) {
+  {
+    std::lock_guard<std::mutex> g(blocked_mu_);
+    blocked_posts_.emplace_back(std::move(conn), std::move(waiter));
+  }
+  uv_async_send(&async_);
+}
+
 void Worker::Attach(Connection* c) {
   c->next = connections_;
   c->prev = nullptr;
@@ -230,6 +238,15 @@ void Worker::OnAsync(uv_async_t* a) {
     Connection* next = c->next;
     if (c->client().kill_requested.load()) c->Close();
     c = next;
+  }
+  // Blocked clients woken by writes on any worker (blocking.h).
+  std::vector<std::pair<std::shared_ptr<Connection*>, std::shared_ptr<Waiter>>> posts;
+  {
+    std::lock_guard<std::mutex> g(self->blocked_mu_);
+    posts.swap(self->blocked_posts_);
+  }
+  for (auto& [ref, waiter] : posts) {
+    if (*ref != nullptr) (*ref)->OnBlockedWake(waiter);
   }
 }
 

@@ -40,6 +40,8 @@ class Worker {
   void Join();
   // Wakes the loop to act on kill requests (any thread).
   void Wake();
+  // Hands a woken blocked client (blocking.h) to this loop (any thread).
+  void PostBlocked(std::shared_ptr<Connection*> conn, std::shared_ptr<Waiter> waiter);
 
   Server* server() { return server_; }
   uv_loop_t* loop() { return &loop_; }
@@ -82,6 +84,9 @@ class Worker {
   std::unique_ptr<Router> router_;     // loop thread only
   std::atomic<bool> stop_requested_{false};
   std::thread thread_;
+  // Woken blocked clients posted from any thread; drained by OnAsync.
+  std::mutex blocked_mu_;
+  std::vector<std::pair<std::shared_ptr<Connection*>, std::shared_ptr<Waiter>>> blocked_posts_;
 };
 
 class Server {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "blocking.h"
 #include "client_state.h"
 #include "cluster_state.h"
 #include "command_table.h"
@@ -55,7 +56,6 @@ struct ServerStats {
   std::atomic<uint64_t> expired_keys{0};
   std::atomic<uint64_t> total_error_replies{0};
   std::atomic<uint64_t> unexpected_error_replies{0};
-  std::atomic<uint64_t> blocked_clients{0};
 };
 
 struct ServerState {
@@ -64,6 +64,7 @@ struct ServerState {
   const CommandTable* table = nullptr;
   ClusterState* cluster = nullptr;  // nullptr = single node
   KeyLocks locks;
+  BlockingRegistry blocking;  // blocked clients (blocking.h)
   ClientRegistry clients;
   ServerStats stats;
   std::atomic<uint64_t> next_client_id{1};

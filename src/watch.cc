@@ -18,10 +18,12 @@ namespace {
 
 // The Storage the server runs on once the watch layer is installed: every write first renews the
 // versions of the watched keys it touches, then goes to the real storage. Reads pass through.
+// It is also where blocked clients learn of pushes (blocking.h): after a list or sorted set is
+// stored, the first client blocked on it is woken.
 class WatchingStorage final : public storage::Storage {
  public:
-  WatchingStorage(storage::Storage* base, WatchRegistry* registry)
-      : base_(base), registry_(registry) {}
+  WatchingStorage(storage::Storage* base, WatchRegistry* registry, BlockingRegistry* blocking)
+      : base_(base), registry_(registry), blocking_(blocking) {}
 
   Status Get(std::string_view key, storage::Entry* out) override { return base_->Get(key, out); }
   Status Exists(std::string_view key, storage::Entry* meta) override {
@@ -30,7 +32,9 @@ class WatchingStorage final : public storage::Storage {
   Status Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
              storage::ValueType type) override {
     if (!registry_->Idle()) Touch(key);
-    return base_->Put(key, payload, expire_at_ms, type);
+    Status s = base_->Put(key, payload, expire_at_ms, type);
+    if (s.ok()) SignalBlocked(key, type);
+    return s;
   }
   Status Delete(std::string_view key) override {
     if (!registry_->Idle()) Touch(key);
@@ -43,7 +47,13 @@ class WatchingStorage final : public storage::Storage {
         if (!op.element) Touch(op.key);
       }
     }
-    return base_->Write(batch);
+    Status s = base_->Write(batch);
+    if (s.ok() && blocking_ != nullptr && !blocking_->Idle()) {
+      for (const auto& op : batch.ops()) {
+        if (!op.element && !op.is_delete) SignalBlocked(op.key, op.type);
+      }
+    }
+    return s;
   }
   Status GetElement(std::string_view element_key, std::string* value) override {
     return base_->GetElement(element_key, value);
@@ -75,6 +85,13 @@ class WatchingStorage final : public storage::Storage {
   storage::StorageStats Stats() override { return base_->Stats(); }
 
  private:
+  void SignalBlocked(std::string_view key, storage::ValueType type) {
+    if (blocking_ == nullptr || blocking_->Idle()) return;
+    if (type == storage::ValueType::kList || type == storage::ValueType::kZset) {
+      blocking_->Signal(key, type);
+    }
+  }
+
   // The slow path, taken only while some key is watched.
   void Touch(std::string_view key) {
     registry_->Touch(key);
@@ -83,10 +100,12 @@ class WatchingStorage final : public storage::Storage {
 
   storage::Storage* base_;
   WatchRegistry* registry_;
+  BlockingRegistry* blocking_;  // nullptr: nobody can block
 };
 
 struct WatchLayer {
-  explicit WatchLayer(storage::Storage* base) : observer(base, &registry) {}
+  WatchLayer(storage::Storage* base, BlockingRegistry* blocking)
+      : observer(base, &registry, blocking) {}
   WatchRegistry registry;
   WatchingStorage observer;
 };
@@ -256,7 +275,7 @@ bool WatchSet::Unchanged(uint64_t now_ms) const {
 // Installation and client helpers
 
 void InstallWatchLayer(ServerState* server) {
-  auto layer = std::make_shared<WatchLayer>(server->storage);
+  auto layer = std::make_shared<WatchLayer>(server->storage, &server->blocking);
   server->watches = &layer->registry;
   server->storage = &layer->observer;
   server->watch_layer = std::move(layer);

@@ -899,7 +899,7 @@ TEST_F(ZsetCommandsTest, CommandTableEntries) {
   const CommandSpec* zadd = h.server().table->Lookup("zadd");
   ASSERT_NE(zadd, nullptr);
   EXPECT_EQ(zadd->arity, -4);
-  EXPECT_EQ(zadd->group, "sorted_set");
+  EXPECT_EQ(zadd->group, "sorted-set");
   EXPECT_EQ(zadd->flags, kCmdWrite | kCmdDenyOom | kCmdFast);
   const CommandSpec* store = h.server().table->Lookup("zrangestore");
   ASSERT_NE(store, nullptr);

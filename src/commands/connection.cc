@@ -40,12 +40,9 @@ Status CmdSelect(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* re
   if (!ParseInt64(args[1], &db) || db < INT32_MIN || db > INT32_MAX) {
     return Status::Err(std::string(errors::kNotInteger));
   }
-  // TODO(issue 10): forwarded commands do not carry the client's database yet.
-  if (db != 0 && ctx.server.cluster != nullptr) {
-    return Status::Err(std::string(errors::kSelectInCluster));
-  }
   if (db < 0 || db >= ctx.config().databases) return Status::Err("DB index is out of range");
   ctx.client.db = static_cast<int>(db);
+  ctx.client.db_shared.store(ctx.client.db);
   reply->Ok();
   return Status::OK();
 }
@@ -203,7 +200,9 @@ std::string ClientLine(ClientState& c, int64_t now_ms) {
   line += " name=" + c.name;
   line += " age=" + std::to_string(age < 0 ? 0 : age);
   line += " idle=" + std::to_string(idle < 0 ? 0 : idle);
-  line += " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1";
+  line += std::string(" flags=") + (c.blocked_shared.load() ? "b" : "N");
+  line += " db=" + std::to_string(c.db_shared.load());
+  line += " sub=0 psub=0 ssub=0 multi=-1";
   line += " qbuf=" + std::to_string(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0";
   line += " rbs=16384 rbp=0 obl=0 oll=0 omem=" + std::to_string(omem);
   line += " tot-mem=" + std::to_string(qbuf + omem + 16384);
@@ -260,6 +259,23 @@ Status CmdClientList(CommandContext& ctx, const ArgList& args, resp::ReplyWriter
 std::string AddrOf(ClientState& c, bool local) {
   std::lock_guard<std::mutex> g(c.info_mu);
   return local ? c.laddr : c.addr;
+}
+
+// CLIENT UNBLOCK id [TIMEOUT|ERROR] (blocking.h): 1 if that client was blocked and is now woken.
+Status CmdClientUnblock(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
+  int64_t id;
+  if (!ParseInt64(args[2], &id)) return Status::Err(std::string(errors::kNotInteger));
+  bool error = false;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "error")) {
+      error = true;
+    } else if (!EqualsIgnoreCase(args[3], "timeout")) {
+      return Status::Err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  bool woken = id > 0 && ctx.server.blocking.Unblock(static_cast<uint64_t>(id), error);
+  reply->Integer(woken ? 1 : 0);
+  return Status::OK();
 }
 
 Status CmdClientKill(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
@@ -412,6 +428,9 @@ void RegisterConnectionCommands(CommandTable& table) {
       Sub("client|info", 2, kConn, CmdClientInfo, "Returns information about the connection."));
   client.subcommands.push_back(
       Sub("client|kill", -3, kConn | kCmdAdmin, CmdClientKill, "Terminates open connections."));
+  client.subcommands.push_back(Sub("client|unblock", -3, kConn | kCmdAdmin, CmdClientUnblock,
+                                   "Unblocks a client blocked by a blocking command from a "
+                                   "different connection."));
   client.subcommands.push_back(Sub("client|help", 2, kCmdLoading | kCmdStale, CmdClientHelp,
                                    "Returns helpful text about the different subcommands."));
   table.Register(std::move(client));

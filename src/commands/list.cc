@@ -20,9 +20,11 @@
 //
 // Blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and BLMPOP parse as Redis does, and serve
 // data when there is some, through the same PopFromList / MoveBetweenLists the non-blocking
-// commands use (namespace list below: the blocking layer calls them under its own locks). Until
-// that layer exists they never block: with no data they answer what Redis answers when the
-// timeout fires (a null array), or, inside EXEC, what Redis answers when it may not block.
+// commands use. With no data they block (blocking.h: Block under their keys' locks) and are run
+// again when a push wakes them; once they may no longer block (the timeout fired, or inside
+// EXEC) they answer what Redis answers then: a null array, or inside EXEC a null bulk for
+// BLMOVE and BRPOPLPUSH. A command that finds clients already waiting on its keys queues
+// behind them (first come, first served).
 
 #include <algorithm>
 #include <array>
@@ -36,7 +38,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "blocking.h"
 #include "command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
@@ -77,10 +81,6 @@ Status PopFromList(CommandContext& ctx, std::string_view key, End end, uint64_t 
 Status MoveBetweenLists(CommandContext& ctx, std::string_view src, std::string_view dst, End from,
                         End to, resp::ReplyWriter* reply, bool* served);
 
-// A blocking command's timeout argument in seconds, as Redis's getTimeoutFromObjectOrReply:
-// *ms = ceil(seconds * 1000), 0 = wait forever. Errors with Redis's texts.
-Status ParseTimeout(std::string_view arg, int64_t* ms);
-
 }  // namespace list
 
 namespace {
@@ -102,8 +102,6 @@ constexpr std::string_view kCountNegative = "COUNT can't be negative";
 constexpr std::string_view kMaxlenNegative = "MAXLEN can't be negative";
 constexpr std::string_view kNumkeys = "numkeys should be greater than 0";
 constexpr std::string_view kCountPositive = "count should be greater than 0";
-constexpr std::string_view kTimeoutNotFloat = "timeout is not a float or out of range";
-constexpr std::string_view kTimeoutNegative = "timeout is negative";
 
 Status Err(std::string_view msg) { return Status::Err(std::string(msg)); }
 
@@ -174,6 +172,35 @@ void ReplyNoData(CommandContext& ctx, bool is_move, ReplyWriter* reply) {
   } else {
     reply->NullArray();
   }
+}
+
+std::vector<std::string_view> KeyList(const cmd::ArgSpan& keys) {
+  return std::vector<std::string_view>(keys.begin(), keys.end());
+}
+template <size_t N>
+std::vector<std::string_view> KeyList(const std::array<std::string_view, N>& keys) {
+  return std::vector<std::string_view>(keys.begin(), keys.end());
+}
+
+// Blocks (blocking.h) when other clients wait on one of `keys` longer than this one; the
+// handler then returns OK with no reply.
+template <typename Keys>
+bool BlockBehindOthers(CommandContext& ctx, const Keys& keys, int64_t timeout_ms) {
+  std::vector<std::string_view> list = KeyList(keys);
+  if (!ShouldQueueBehindOthers(ctx, list)) return false;
+  Block(ctx, list, ValueType::kList, BlockDeadline(ctx.now_ms, timeout_ms));
+  return true;
+}
+
+// Nothing to serve: block if the client may, else answer as a timeout does.
+template <typename Keys>
+void BlockOrReplyNoData(CommandContext& ctx, const Keys& keys, int64_t timeout_ms, bool is_move,
+                        ReplyWriter* reply) {
+  if (MayBlock(ctx)) {
+    Block(ctx, KeyList(keys), ValueType::kList, BlockDeadline(ctx.now_ms, timeout_ms));
+    return;
+  }
+  ReplyNoData(ctx, is_move, reply);
 }
 
 }  // namespace
@@ -290,34 +317,6 @@ Status MoveBetweenLists(CommandContext& ctx, std::string_view src, std::string_v
   MarkDirty(ctx);
   reply->Bulk(item);
   *served = true;
-  return Status::OK();
-}
-
-Status ParseTimeout(std::string_view arg, int64_t* ms) {
-  // string2ld: the whole argument, no leading space, below 5 KiB, not NaN, no overflow or
-  // underflow.
-  constexpr size_t kMaxChars = 5 * 1024;
-  if (arg.empty() || arg.size() >= kMaxChars || std::isspace(static_cast<unsigned char>(arg[0]))) {
-    return Err(kTimeoutNotFloat);
-  }
-  char buf[kMaxChars];
-  std::memcpy(buf, arg.data(), arg.size());
-  buf[arg.size()] = '\0';
-  char* end;
-  errno = 0;
-  long double seconds = std::strtold(buf, &end);
-  if (static_cast<size_t>(end - buf) != arg.size() || std::isnan(seconds) ||
-      (errno == ERANGE && (std::isinf(seconds) || seconds == 0))) {
-    return Err(kTimeoutNotFloat);
-  }
-  // Redis casts ceill(seconds * 1000) to long long; out of range (inf included), x86-64 gives
-  // LLONG_MIN, so such a timeout is "negative".
-  long double t = std::ceil(seconds * 1000.0L);
-  constexpr long double kTwo63 = 9223372036854775808.0L;
-  int64_t v =
-      (t >= -kTwo63 && t < kTwo63) ? static_cast<int64_t>(t) : std::numeric_limits<int64_t>::min();
-  if (v < 0) return Err(kTimeoutNegative);
-  *ms = v;
   return Status::OK();
 }
 
@@ -453,20 +452,21 @@ Status MPopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx,
     }
   }
   if (count == -1) count = 1;
+  int64_t timeout_ms = 0;
   if (blocking) {
-    int64_t timeout_ms;
-    s = list::ParseTimeout(args[1], &timeout_ms);
+    s = ParseBlockTimeout(args[1], &timeout_ms);
     if (!s.ok()) return s;
   }
 
   cmd::ArgSpan keys{&args[numkeys_idx + 1], static_cast<size_t>(numkeys)};
   auto guard = ctx.locks().LockAll(keys);
+  if (blocking && BlockBehindOthers(ctx, keys, timeout_ms)) return Status::OK();
   bool served;
   s = PopFirstNonEmpty(ctx, keys, end, static_cast<uint64_t>(count), PopReply::kKeyAndArray, reply,
                        &served);
   if (!s.ok() || served) return s;
   if (blocking) {
-    ReplyNoData(ctx, false, reply);
+    BlockOrReplyNoData(ctx, keys, timeout_ms, false, reply);
   } else {
     reply->NullArray();
   }
@@ -484,14 +484,15 @@ Status CmdBLMPop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
 // data.
 Status BlockingPopGeneric(CommandContext& ctx, const ArgList& args, End end, ReplyWriter* reply) {
   int64_t timeout_ms;
-  Status s = list::ParseTimeout(args.back(), &timeout_ms);
+  Status s = ParseBlockTimeout(args.back(), &timeout_ms);
   if (!s.ok()) return s;
   cmd::ArgSpan keys{&args[1], args.size() - 2};
   auto guard = ctx.locks().LockAll(keys);
+  if (BlockBehindOthers(ctx, keys, timeout_ms)) return Status::OK();
   bool served;
   s = PopFirstNonEmpty(ctx, keys, end, 1, PopReply::kKeyAndBulk, reply, &served);
   if (!s.ok() || served) return s;
-  ReplyNoData(ctx, false, reply);
+  BlockOrReplyNoData(ctx, keys, timeout_ms, false, reply);
   return Status::OK();
 }
 
@@ -506,15 +507,18 @@ Status CmdBRPop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
 // Moves
 
 // LMOVE, RPOPLPUSH, BLMOVE, BRPOPLPUSH once their arguments are parsed.
+// A blocking move waits on its source only, as Redis.
 Status MoveGeneric(CommandContext& ctx, const ArgList& args, End from, End to, bool blocking,
-                   ReplyWriter* reply) {
+                   int64_t timeout_ms, ReplyWriter* reply) {
   std::array<std::string_view, 2> keys{args[1], args[2]};
   auto guard = ctx.locks().LockAll(keys);
+  std::array<std::string_view, 1> source{args[1]};
+  if (blocking && BlockBehindOthers(ctx, source, timeout_ms)) return Status::OK();
   bool served;
   Status s = list::MoveBetweenLists(ctx, args[1], args[2], from, to, reply, &served);
   if (!s.ok() || served) return s;
   if (blocking) {
-    ReplyNoData(ctx, true, reply);
+    BlockOrReplyNoData(ctx, source, timeout_ms, true, reply);
   } else {
     reply->Null();
   }
@@ -526,11 +530,11 @@ Status CmdLMove(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   Status s = ParseEnd(args[3], &from);
   if (s.ok()) s = ParseEnd(args[4], &to);
   if (!s.ok()) return s;
-  return MoveGeneric(ctx, args, from, to, false, reply);
+  return MoveGeneric(ctx, args, from, to, false, 0, reply);
 }
 
 Status CmdRPopLPush(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  return MoveGeneric(ctx, args, End::kRight, End::kLeft, false, reply);
+  return MoveGeneric(ctx, args, End::kRight, End::kLeft, false, 0, reply);
 }
 
 Status CmdBLMove(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
@@ -538,16 +542,16 @@ Status CmdBLMove(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   int64_t timeout_ms;
   Status s = ParseEnd(args[3], &from);
   if (s.ok()) s = ParseEnd(args[4], &to);
-  if (s.ok()) s = list::ParseTimeout(args[5], &timeout_ms);
+  if (s.ok()) s = ParseBlockTimeout(args[5], &timeout_ms);
   if (!s.ok()) return s;
-  return MoveGeneric(ctx, args, from, to, true, reply);
+  return MoveGeneric(ctx, args, from, to, true, timeout_ms, reply);
 }
 
 Status CmdBRPopLPush(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   int64_t timeout_ms;
-  Status s = list::ParseTimeout(args[3], &timeout_ms);
+  Status s = ParseBlockTimeout(args[3], &timeout_ms);
   if (!s.ok()) return s;
-  return MoveGeneric(ctx, args, End::kRight, End::kLeft, true, reply);
+  return MoveGeneric(ctx, args, End::kRight, End::kLeft, true, timeout_ms, reply);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -946,21 +950,21 @@ void RegisterListCommands(CommandTable& table) {
       // LMPOP and BLMPOP have movable keys (after numkeys): Redis's COMMAND INFO reports 0 0 0.
       {"lmpop", -4, kW, 0, 0, 0, CmdLMPop, "Pop elements from a list", "7.0.0",
        "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
-      {"blpop", -3, kW | kS, 1, -2, 1, CmdBLPop,
+      {"blpop", -3, kW | kS | kCmdBlocking, 1, -2, 1, CmdBLPop,
        "Remove and get the first element in a list, or block until one is available", "2.0.0",
        "O(N) where N is the number of provided keys."},
-      {"brpop", -3, kW | kS, 1, -2, 1, CmdBRPop,
+      {"brpop", -3, kW | kS | kCmdBlocking, 1, -2, 1, CmdBRPop,
        "Remove and get the last element in a list, or block until one is available", "2.0.0",
        "O(N) where N is the number of provided keys."},
-      {"blmove", 6, kW | kM | kS, 1, 2, 1, CmdBLMove,
+      {"blmove", 6, kW | kM | kS | kCmdBlocking, 1, 2, 1, CmdBLMove,
        "Pop an element from a list, push it to another list and return it; or block until one is "
        "available",
        "6.2.0", "O(1)"},
-      {"brpoplpush", 4, kW | kM | kS, 1, 2, 1, CmdBRPopLPush,
+      {"brpoplpush", 4, kW | kM | kS | kCmdBlocking, 1, 2, 1, CmdBRPopLPush,
        "Pop an element from a list, push it to another list and return it; or block until one is "
        "available",
        "2.2.0", "O(1)"},
-      {"blmpop", -5, kW, 0, 0, 0, CmdBLMPop,
+      {"blmpop", -5, kW | kCmdBlocking, 0, 0, 0, CmdBLMPop,
        "Pop elements from a list, or block until one is available", "7.0.0",
        "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
   };

@@ -34,12 +34,19 @@ std::vector<std::string_view> FlagNames(uint32_t f) {
   if (f & kCmdDenyOom) out.push_back("denyoom");
   if (f & kCmdAdmin) out.push_back("admin");
   if (f & kCmdNoScript) out.push_back("noscript");
+  if (f & kCmdBlocking) out.push_back("blocking");
   if (f & kCmdLoading) out.push_back("loading");
   if (f & kCmdStale) out.push_back("stale");
   if (f & kCmdFast) out.push_back("fast");
   if (f & kCmdNoAuth) out.push_back("no_auth");
   if (f & kCmdNoMulti) out.push_back("no_multi");
   if (f & kCmdAllowBusy) out.push_back("allow_busy");
+  return out;
+}
+
+std::vector<std::string_view> FlagNames(const CommandSpec& s) {
+  std::vector<std::string_view> out = FlagNames(s.flags);
+  if (s.find_keys != nullptr) out.push_back("movablekeys");
   return out;
 }
 
@@ -50,11 +57,17 @@ std::vector<std::string> AclCategories(const CommandSpec& s) {
   if (s.group == "string") out.push_back("@string");
   if (s.group == "generic") out.push_back("@keyspace");
   if (s.group == "connection") out.push_back("@connection");
+  if (s.group == "hash") out.push_back("@hash");
+  if (s.group == "list") out.push_back("@list");
+  if (s.group == "set") out.push_back("@set");
+  if (s.group == "sorted-set") out.push_back("@sortedset");
+  if (s.group == "bitmap") out.push_back("@bitmap");
   if (s.flags & kCmdAdmin) {
     out.push_back("@admin");
     out.push_back("@dangerous");
   }
   out.push_back((s.flags & kCmdFast) ? "@fast" : "@slow");
+  if (s.flags & kCmdBlocking) out.push_back("@blocking");
   return out;
 }
 
@@ -62,7 +75,7 @@ void WriteCommandInfo(const CommandSpec& s, resp::ReplyWriter* r) {
   r->ArrayHeader(10);
   r->Bulk(s.name);
   r->Integer(s.arity);
-  auto flags = FlagNames(s.flags);
+  auto flags = FlagNames(s);
   r->SetHeader(flags.size());
   for (auto f : flags) r->Simple(f);
   r->Integer(s.first_key);
@@ -206,7 +219,7 @@ Status CmdCommandGetKeys(CommandContext& ctx, const ArgList& args, resp::ReplyWr
   if (!spec->ArityOk(inner.size()))
     return Status::Err("Invalid number of arguments specified for command");
   std::vector<int> pos;
-  spec->KeyPositions(inner.size(), &pos);
+  spec->KeyPositionsOf(inner, &pos);
   if (pos.empty()) return Status::Err("The command has no key arguments");
   r->ArrayHeader(pos.size());
   for (int p : pos) r->Bulk(inner[static_cast<size_t>(p)]);
@@ -373,7 +386,7 @@ std::string BuildInfo(CommandContext& ctx, const std::vector<std::string>& wante
     Field(&out, "maxclients", cfg.maxclients.load());
     Field(&out, "client_recent_max_input_buffer", 0);
     Field(&out, "client_recent_max_output_buffer", 0);
-    Field(&out, "blocked_clients", 0);
+    Field(&out, "blocked_clients", s.blocking.blocked_clients());
     Field(&out, "tracking_clients", 0);
     Field(&out, "clients_in_timeout_table", 0);
   }

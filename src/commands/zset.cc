@@ -43,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "blocking.h"
 #include "command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
@@ -1025,13 +1026,27 @@ Status CmdZpopmax(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) 
   return ZpopMinMax(ctx, args, true, reply);
 }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: zmpopGenericCommand.
-Status CmdZmpop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+// Nothing to pop (blocking forms): block if the client may (blocking.h), else answer as a
+// timeout does (a null array).
+void BlockOrNullArray(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                      int64_t timeout_ms, ReplyWriter* reply) {
+  if (MayBlock(ctx)) {
+    Block(ctx, keys, ValueType::kZset, BlockDeadline(ctx.now_ms, timeout_ms));
+    return;
+  }
+  reply->NullArray();
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] and BZMPOP timeout numkeys ...:
+// zmpopGenericCommand (numkeys, the direction and COUNT are checked before the timeout).
+Status ZmpopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx, bool blocking,
+                    ReplyWriter* reply) {
   int64_t numkeys;
-  Status s = ParseLongInRange(args[1], 1, INT64_MAX, &numkeys, "numkeys should be greater than 0");
+  Status s = ParseLongInRange(args[numkeys_idx], 1, INT64_MAX, &numkeys,
+                              "numkeys should be greater than 0");
   if (!s.ok()) return s;
-  if (static_cast<uint64_t>(numkeys) >= args.size() - 2) return cmd::SyntaxError();
-  const size_t where_idx = 2 + static_cast<size_t>(numkeys);
+  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx - 1) return cmd::SyntaxError();
+  const size_t where_idx = numkeys_idx + 1 + static_cast<size_t>(numkeys);
   bool pop_max;
   if (EqualsIgnoreCase(args[where_idx], "min")) {
     pop_max = false;
@@ -1050,14 +1065,62 @@ Status CmdZmpop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     }
   }
   if (count == -1) count = 1;
+  int64_t timeout_ms = 0;
+  if (blocking) {
+    s = ParseBlockTimeout(args[1], &timeout_ms);
+    if (!s.ok()) return s;
+  }
 
-  std::vector<std::string_view> keys(args.begin() + 2, args.begin() + where_idx);
+  std::vector<std::string_view> keys(args.begin() + numkeys_idx + 1, args.begin() + where_idx);
   auto guard = ctx.locks().LockAll(keys);
+  if (blocking && ShouldQueueBehindOthers(ctx, keys)) {
+    Block(ctx, keys, ValueType::kZset, BlockDeadline(ctx.now_ms, timeout_ms));
+    return Status::OK();
+  }
   bool found;
   s = PopFromZset(ctx, keys, pop_max, count, ZpopShape::kKeyNested, reply, &found);
-  if (!s.ok()) return s;
-  if (!found) reply->NullArray();
+  if (!s.ok() || found) return s;
+  if (blocking) {
+    BlockOrNullArray(ctx, keys, timeout_ms, reply);
+  } else {
+    reply->NullArray();
+  }
   return Status::OK();
+}
+
+Status CmdZmpop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  return ZmpopGeneric(ctx, args, 1, false, reply);
+}
+
+Status CmdBzmpop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  return ZmpopGeneric(ctx, args, 2, true, reply);
+}
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout (blockingGenericZpopCommand): [key, member, score]
+// from the first sorted set with members.
+Status BzpopGeneric(CommandContext& ctx, const ArgList& args, bool pop_max, ReplyWriter* reply) {
+  int64_t timeout_ms;
+  Status s = ParseBlockTimeout(args.back(), &timeout_ms);
+  if (!s.ok()) return s;
+  std::vector<std::string_view> keys(args.begin() + 1, args.end() - 1);
+  auto guard = ctx.locks().LockAll(keys);
+  if (ShouldQueueBehindOthers(ctx, keys)) {
+    Block(ctx, keys, ValueType::kZset, BlockDeadline(ctx.now_ms, timeout_ms));
+    return Status::OK();
+  }
+  bool found;
+  s = PopFromZset(ctx, keys, pop_max, -1, ZpopShape::kKeyFlat, reply, &found);
+  if (!s.ok() || found) return s;
+  BlockOrNullArray(ctx, keys, timeout_ms, reply);
+  return Status::OK();
+}
+
+Status CmdBzpopmin(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  return BzpopGeneric(ctx, args, false, reply);
+}
+
+Status CmdBzpopmax(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  return BzpopGeneric(ctx, args, true, reply);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1698,6 +1761,19 @@ void RegisterZsetCommands(CommandTable& table) {
        "7.0.0",
        "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
        "elements in the sorted set, and M being the number of elements popped."},
+      {"bzpopmin", -3, kW | kCmdNoScript | kCmdBlocking | kF, 1, -2, 1, CmdBzpopmin,
+       "Remove and return the member with the lowest score from one or more sorted sets, or "
+       "block until one is available",
+       "5.0.0", "O(log(N)) with N being the number of elements in the sorted set."},
+      {"bzpopmax", -3, kW | kCmdNoScript | kCmdBlocking | kF, 1, -2, 1, CmdBzpopmax,
+       "Remove and return the member with the highest score from one or more sorted sets, or "
+       "block until one is available",
+       "5.0.0", "O(log(N)) with N being the number of elements in the sorted set."},
+      {"bzmpop", -5, kW | kCmdBlocking, 0, 0, 0, CmdBzmpop,
+       "Remove and return members with scores in a sorted set or block until one is available",
+       "7.0.0",
+       "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
+       "elements in the sorted set, and M being the number of elements popped."},
       {"zrandmember", -2, kR, 1, 1, 1, CmdZrandmember,
        "Get one or multiple random elements from a sorted set", "6.2.0",
        "O(N) where N is the number of elements returned"},
@@ -1725,7 +1801,7 @@ void RegisterZsetCommands(CommandTable& table) {
        "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
        "the cursor to return back to 0. N is the number of elements inside the collection.."},
   };
-  cmd::RegisterAll(table, "sorted_set", defs, std::size(defs));
+  cmd::RegisterAll(table, "sorted-set", defs, std::size(defs));
 }
 
 }  // namespace ringkv
