@@ -6,6 +6,9 @@
 
 #include "router.h"
 
+#include "storage/key_dump.h"
+#include "storage/memory_storage.h"
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -34,6 +37,17 @@ Merge MergeRule(std::string_view name) {
   if (name == "keys") return Merge::kConcat;
   if (name == "randomkey") return Merge::kRandom;
   return Merge::kNone;
+}
+
+// Read-only commands over several keys that a cluster answers by gathering the keys (Redis
+// Cluster refuses them with CROSSSLOT). Commands that write one key from others stay
+// CROSSSLOT: they must be atomic on one node.
+bool Gathers(std::string_view name) {
+  for (std::string_view g : {"sunion", "sinter", "sdiff", "sintercard", "zunion", "zinter",
+                             "zdiff", "zintercard"}) {
+    if (name == g) return true;
+  }
+  return false;
 }
 
 std::string ErrorReply(std::string_view text) {
@@ -158,8 +172,32 @@ Router::~Router() {
 Router* Router::Current() { return g_current; }
 void Router::SetCurrent(Router* router) { g_current = router; }
 
+namespace {
+
+// RINGKV.IN <db> <command...>: the multibulk `request` with two arguments put in front. False if
+// `request` is not a multibulk (then it goes as it is).
+bool WrapInDatabase(std::string_view request, int db, std::string* out) {
+  if (request.empty() || request[0] != '*') return false;
+  size_t eol = request.find("\r\n");
+  int64_t n;
+  if (eol == std::string_view::npos || !ParseInt64(request.substr(1, eol - 1), &n) || n < 1) {
+    return false;
+  }
+  std::string db_text = std::to_string(db);
+  out->clear();
+  out->reserve(request.size() + 32);
+  *out += "*" + std::to_string(n + 2) + "\r\n$9\r\nRINGKV.IN\r\n$" +
+          std::to_string(db_text.size()) + "\r\n" + db_text + "\r\n";
+  out->append(request.substr(eol + 2));
+  return true;
+}
+
+}  // namespace
+
 void Router::Forward(int node, std::string_view request, int proto, uint64_t affinity,
-                     Completion done) {
+                     Completion done, int db) {
+  std::string wrapped;
+  if (db != 0 && WrapInDatabase(request, db, &wrapped)) request = wrapped;
   PeerCounters& c = cluster_->counters[static_cast<size_t>(node)];
   c.forwarded.fetch_add(1, std::memory_order_relaxed);
   auto start = std::chrono::steady_clock::now();
@@ -182,7 +220,8 @@ void Router::Forward(int node, std::string_view request, int proto, uint64_t aff
       affinity);
 }
 
-std::string Router::RunLocal(const ArgList& args) {
+std::string Router::RunLocal(const ArgList& args, int db) {
+  internal_client_.db = db;
   std::string out;
   resp::ReplyWriter w(&out, 2);
   const CommandSpec* spec = nullptr;
@@ -209,7 +248,7 @@ Router::Result Router::Route(ClientState& client, const CommandSpec& spec, const
   }
 
   std::vector<int> positions;
-  spec.KeyPositions(args.size(), &positions);
+  spec.KeyPositionsOf(args, &positions);
   if (positions.empty()) return Result::kLocal;
   std::vector<int> owners(positions.size());
   bool same = true;
@@ -221,9 +260,11 @@ Router::Result Router::Route(ClientState& client, const CommandSpec& spec, const
     if (owners[0] == cluster_->myself) return Result::kLocal;
     std::string encoded;
     if (raw.empty()) cluster::EncodeCommand(args, &encoded);
-    Forward(owners[0], raw.empty() ? encoded : raw, client.proto, client.id, deferrer->Defer());
+    Forward(owners[0], raw.empty() ? encoded : raw, client.proto, client.id, deferrer->Defer(),
+            client.db);
     return Result::kDeferred;
   }
+  if (Gathers(spec.name)) return Gather(client, spec, args, positions, owners, deferrer);
   Merge merge = MergeRule(spec.name);
   if (merge == Merge::kNone || merge == Merge::kConcat || merge == Merge::kRandom) {
     *error = Status(Code::kCrossSlot, std::string(errors::kCrossSlot));
@@ -268,10 +309,97 @@ Router::Result Router::FanOutKeys(ClientState& client, const CommandSpec& spec, 
     }
     std::string request;
     cluster::EncodeCommand(subs[p], &request);
-    Forward(nodes[p], request, 2, client.id,
-            [fan, p](std::string_view reply) { fan->Deliver(p, true, reply); });
+    Forward(
+        nodes[p], request, 2, client.id,
+        [fan, p](std::string_view reply) { fan->Deliver(p, true, reply); }, client.db);
   }
-  if (local < nodes.size()) fan->Deliver(local, true, RunLocal(subs[local]));
+  if (local < nodes.size()) fan->Deliver(local, true, RunLocal(subs[local], client.db));
+  return Result::kDeferred;
+}
+
+namespace {
+
+// RINGKV.DUMPKEY's reply (commands/cluster.cc) into `store`: [qualified key, type, expire,
+// payload, element key, element value, ...], or a null array for an absent key.
+Status LoadDump(const resp::ReplyValue& v, storage::Storage* store) {
+  using Type = resp::ReplyValue::Type;
+  if (v.type != Type::kArray) return Status::OK();  // null: the key does not exist
+  const auto& e = v.elements;
+  if (e.size() < 4 || (e.size() - 4) % 2 != 0 || e[1].type != Type::kInteger ||
+      e[2].type != Type::kInteger || e[1].integer < 0 ||
+      e[1].integer > static_cast<int64_t>(storage::ValueType::kZset)) {
+    return Status::Err("unexpected RINGKV.DUMPKEY reply from a node");
+  }
+  storage::KeyDump dump;
+  dump.exists = true;
+  dump.qualified_key = e[0].str;
+  dump.type = static_cast<storage::ValueType>(e[1].integer);
+  dump.expire_at_ms = static_cast<uint64_t>(e[2].integer);
+  dump.payload = e[3].str;
+  for (size_t i = 4; i + 1 < e.size(); i += 2) dump.elements.emplace_back(e[i].str, e[i + 1].str);
+  return storage::LoadKey(store, dump);
+}
+
+}  // namespace
+
+Router::Result Router::Gather(ClientState& client, const CommandSpec& spec, const ArgList& args,
+                              const std::vector<int>& positions, const std::vector<int>& owners,
+                              ReplyDeferrer* deferrer) {
+  struct Op {
+    const CommandSpec* spec;
+    std::vector<std::string> argv;  // the command, copied: the client may be gone at the end
+    int db = 0;
+    int proto = 2;
+    size_t remaining = 0;
+    std::string error;  // the first failure (RESP error line)
+    std::unique_ptr<storage::Storage> scratch = storage::NewMemoryStorage();
+    Completion done;
+  };
+  auto op = std::make_shared<Op>();
+  op->spec = &spec;
+  op->argv.assign(args.begin(), args.end());
+  op->db = client.db;
+  op->proto = client.proto;
+  op->done = deferrer->Defer();
+  // One dump per distinct key.
+  std::vector<std::pair<std::string_view, int>> keys;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    std::string_view k = args[static_cast<size_t>(positions[i])];
+    bool seen = false;
+    for (const auto& [other, node] : keys) seen = seen || other == k;
+    if (!seen) keys.emplace_back(k, owners[i]);
+  }
+  op->remaining = keys.size();
+  auto absorb = [this, op](std::string_view reply) {
+    if (op->error.empty()) {
+      resp::ReplyValue v;
+      Status s = resp::ReadReply(reply, &v) == 0 ? Status::Err("unreadable reply from a node")
+                 : v.IsError()                   ? Status::Err(v.str)
+                                                 : LoadDump(v, op->scratch.get());
+      if (!s.ok()) op->error = s.ToReplyText();
+    }
+    if (--op->remaining != 0) return;
+    if (!op->error.empty()) return op->done(ErrorReply(op->error));
+    // Every key is in the scratch store: run the command's own handler over it.
+    ArgList argv(op->argv.begin(), op->argv.end());
+    std::string out;
+    resp::ReplyWriter w(&out, op->proto);
+    internal_client_.db = op->db;
+    internal_client_.proto = op->proto;
+    Execute(*server_, internal_client_, op->spec, argv, &w, op->scratch.get());
+    internal_client_.proto = 2;
+    op->done(out);
+  };
+  for (const auto& [key, node] : keys) {
+    ArgList dump = {"RINGKV.DUMPKEY", key};
+    if (node == cluster_->myself) {
+      absorb(RunLocal(dump, client.db));
+    } else {
+      std::string request;
+      cluster::EncodeCommand(dump, &request);
+      Forward(node, request, 2, client.id, absorb, client.db);
+    }
+  }
   return Result::kDeferred;
 }
 
@@ -289,10 +417,11 @@ Router::Result Router::FanOutAll(ClientState& client, const CommandSpec& spec, c
   cluster::EncodeCommand(args, &request);
   for (size_t i = 0; i < n; ++i) {
     if (static_cast<int>(i) == cluster_->myself) continue;
-    Forward(static_cast<int>(i), request, 2, client.id,
-            [fan, i](std::string_view reply) { fan->Deliver(i, true, reply); });
+    Forward(
+        static_cast<int>(i), request, 2, client.id,
+        [fan, i](std::string_view reply) { fan->Deliver(i, true, reply); }, client.db);
   }
-  fan->Deliver(static_cast<size_t>(cluster_->myself), true, RunLocal(args));
+  fan->Deliver(static_cast<size_t>(cluster_->myself), true, RunLocal(args, client.db));
   return Result::kDeferred;
 }
 
@@ -307,6 +436,7 @@ struct Router::ScanWalk {
   uint64_t cursor = 0;
   std::vector<resp::ReplyValue> keys;
   int proto = 2;
+  int db = 0;  // the client's database
   Completion done;
 
   // The request for the node the cursor names.
@@ -355,7 +485,7 @@ Router::Result Router::Scan(ClientState& client, const ArgList& args, ReplyDefer
   if (node < 0) return Result::kLocal;  // past the last node: the handler answers "0" and []
   std::string first;
   if (node == cluster_->myself) {
-    first = RunLocal(args);
+    first = RunLocal(args, client.db);
     if (!first.empty() && first[0] == '-') return Result::kLocal;  // bad options: Redis's error
   }
   auto walk = std::make_shared<ScanWalk>();
@@ -370,6 +500,7 @@ Router::Result Router::Scan(ClientState& client, const ArgList& args, ReplyDefer
   }
   walk->cursor = cursor;
   walk->proto = client.proto;
+  walk->db = client.db;
   walk->done = deferrer->Defer();
   if (first.empty() || walk->Absorb(node, first)) ScanStep(walk);
   return Result::kDeferred;
@@ -383,13 +514,15 @@ void Router::ScanStep(const std::shared_ptr<ScanWalk>& walk) {
     std::vector<std::string> words = {"SCAN", std::to_string(walk->cursor)};
     for (const auto& o : walk->options) words.push_back(o);
     for (const auto& w : words) argv.push_back(w);
-    if (!walk->Absorb(node, RunLocal(argv))) return;
+    if (!walk->Absorb(node, RunLocal(argv, walk->db))) return;
     node = cluster_->ScanNode(walk->cursor, &position);
   }
-  Forward(node, walk->Request(), 2, cluster::PeerPool::kNoAffinity,
-          [this, walk, node](std::string_view reply) {
-            if (walk->Absorb(node, reply)) ScanStep(walk);
-          });
+  Forward(
+      node, walk->Request(), 2, cluster::PeerPool::kNoAffinity,
+      [this, walk, node](std::string_view reply) {
+        if (walk->Absorb(node, reply)) ScanStep(walk);
+      },
+      walk->db);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,7 +545,7 @@ void Router::ReleaseRemoteWatches(ClientState& client) {
     if (keys.empty()) continue;
     std::string request;
     cluster::EncodeCommand({"RINGKV.UNWATCH", client.watches->session}, &request);
-    Forward(node, request, 2, client.id, [](std::string_view) {});
+    Forward(node, request, 2, client.id, [](std::string_view) {}, client.db);
   }
   client.watches->remote.clear();
 }
@@ -432,7 +565,7 @@ Router::Result Router::RouteExec(ClientState& client, ReplyDeferrer* deferrer, S
   };
   std::vector<int> positions;
   for (const QueuedCommand& q : client.txn.queue) {
-    q.spec->KeyPositions(q.argv.size(), &positions);
+    q.spec->KeyPositionsOf(q.argv, &positions);
     for (int p : positions) add(cluster_->OwnerOf(q.argv[static_cast<size_t>(p)]));
   }
   if (watches != nullptr) {
@@ -476,7 +609,7 @@ Router::Result Router::RouteExec(ClientState& client, ReplyDeferrer* deferrer, S
   // The owner takes the session (RINGKV.EXEC consumes it), so nothing is left to release.
   client.txn.Reset();
   client.watches.reset();
-  Forward(node, request, client.proto, client.id, deferrer->Defer());
+  Forward(node, request, client.proto, client.id, deferrer->Defer(), client.db);
   return Result::kDeferred;
 }
 
@@ -534,7 +667,7 @@ Router::Result Router::RouteWatch(ClientState& client, const ArgList& args,
         if (auto locked = weak.lock()) locked->failed = true;
       }
       if (--fan->remaining == 0) fan->done(fan->error.empty() ? "+OK\r\n" : fan->error);
-    });
+    }, client.db);
   }
   return Result::kDeferred;
 }

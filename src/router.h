@@ -57,15 +57,24 @@ class Router {
  private:
   struct FanOut;
   struct ScanWalk;
-  void Forward(int node, std::string_view request, int proto, uint64_t affinity, Completion done);
+  // Sends `request` (one multibulk command) to `node`. A client database other than 0 travels
+  // with it: the request is wrapped as RINGKV.IN <db> <command...> (commands/cluster.cc).
+  void Forward(int node, std::string_view request, int proto, uint64_t affinity, Completion done,
+               int db = 0);
   Result FanOutKeys(ClientState& client, const CommandSpec& spec, const ArgList& args,
                     const std::vector<int>& positions, const std::vector<int>& owners,
                     ReplyDeferrer* deferrer);
   Result FanOutAll(ClientState& client, const CommandSpec& spec, const ArgList& args,
                    ReplyDeferrer* deferrer);
+  // Read-only algebra over keys of several nodes (SUNION, ZINTER...): every key's records are
+  // fetched from its owner (RINGKV.DUMPKEY) into a scratch store, and the command's own handler
+  // runs over that store here, so the reply is exactly the one-node reply.
+  Result Gather(ClientState& client, const CommandSpec& spec, const ArgList& args,
+                const std::vector<int>& positions, const std::vector<int>& owners,
+                ReplyDeferrer* deferrer);
   // Runs args through this node's handlers as the router's own internal client (the caller's
   // client may be gone by the time an asynchronous step runs); RESP2 reply bytes.
-  std::string RunLocal(const ArgList& args);
+  std::string RunLocal(const ArgList& args, int db = 0);
   Result Scan(ClientState& client, const ArgList& args, ReplyDeferrer* deferrer);
   void ScanStep(const std::shared_ptr<ScanWalk>& walk);
 

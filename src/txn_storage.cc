@@ -315,7 +315,7 @@ Status RunTransaction(ServerState& server, ClientState& client,
   std::vector<int> positions;
   for (const QueuedCommand& q : queue) {
     if (q.spec->flags & kCmdKeyspace) everything = true;
-    q.spec->KeyPositions(q.argv.size(), &positions);
+    q.spec->KeyPositionsOf(q.argv, &positions);
     for (int p : positions) keys.push_back(q.argv[static_cast<size_t>(p)]);
   }
   if (watches != nullptr) {

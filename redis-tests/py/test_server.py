@@ -43,19 +43,41 @@ def test_select_zero(r, raw):
         r.execute_command("SELECT", "x")
 
 
-@pytest.mark.ringkv_only
-def test_select_nonzero_is_cluster_error(raw):
-    # ringkv has db 0 only and answers as Redis Cluster does.
-    assert raw.call_raw("SELECT", "1") == b"-ERR SELECT is not allowed in cluster mode\r\n"
-    assert raw.call_raw("SELECT", "15") == b"-ERR SELECT is not allowed in cluster mode\r\n"
-    assert raw.call_raw("SELECT", "-1") == b"-ERR SELECT is not allowed in cluster mode\r\n"
+def test_select_nonzero(raw):
+    assert raw.call_raw("SELECT", "1") == b"+OK\r\n"
+    assert raw.call_raw("SELECT", "15") == b"+OK\r\n"
+    assert raw.call_raw("SELECT", "16") == b"-ERR DB index is out of range\r\n"
+    assert raw.call_raw("SELECT", "-1") == b"-ERR DB index is out of range\r\n"
     assert raw.call_raw("SELECT", "x") == b"-ERR value is not an integer or out of range\r\n"
 
 
-@pytest.mark.reference_only
-def test_select_nonzero_reference(raw):
-    assert raw.call_raw("SELECT", "1") == b"+OK\r\n"
-    assert raw.call_raw("SELECT", "16") == b"-ERR DB index is out of range\r\n"
+def test_databases_are_separate(server):
+    # A redis://host/N URL: redis-py sends SELECT N when it connects.
+    r0 = redis.Redis(host=harness.HOST, port=server.port, db=0)
+    r3 = redis.Redis(host=harness.HOST, port=server.port, db=3)
+    try:
+        r0.flushall()
+        r0.set("k", "zero")
+        r3.set("k", "three")
+        r3.set("only3", "x", ex=100)
+        assert r0.get("k") == b"zero"
+        assert r3.get("k") == b"three"
+        assert r0.exists("only3") == 0
+        assert r0.dbsize() == 1
+        assert r3.dbsize() == 2
+        assert sorted(r3.keys("*")) == [b"k", b"only3"]
+        info = r0.info("keyspace")
+        assert info["db0"]["keys"] == 1
+        assert info["db3"]["keys"] == 2 and info["db3"]["expires"] == 1
+        r3.flushdb()
+        assert r3.dbsize() == 0
+        assert r0.get("k") == b"zero"
+        r3.set("again", "1")
+        r0.flushall()
+        assert r3.dbsize() == 0
+    finally:
+        r0.close()
+        r3.close()
 
 
 def test_quit_closes(server):

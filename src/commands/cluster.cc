@@ -5,10 +5,12 @@
 #include <cstdio>
 
 #include "command_table.h"
+#include "dispatch.h"
 #include "errors.h"
 #include "log.h"
 #include "router.h"
 #include "server_state.h"
+#include "storage/key_dump.h"
 #include "util.h"
 
 namespace ringkv {
@@ -38,6 +40,49 @@ Status CmdRingkvHello(CommandContext& ctx, const ArgList& args, resp::ReplyWrite
   }
   ctx.client.is_peer = true;
   reply->Ok();
+  return Status::OK();
+}
+
+// RINGKV.IN <db> <command> [arg ...]: a peer runs one command in database <db> (the entry
+// node's client had SELECTed it; Router::Forward wraps such commands). The peer connection's
+// own database is restored afterwards, so commands of other clients sharing it are unaffected.
+Status CmdRingkvIn(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
+  if (!ctx.client.is_peer) return Status::Err("ringkv: RINGKV.IN is for cluster peers only");
+  int64_t db;
+  if (!ParseInt64(args[1], &db) || db < 0 || db >= ctx.config().databases) {
+    return Status::Err("DB index is out of range");
+  }
+  ArgList inner(args.begin() + 2, args.end());
+  const int saved = ctx.client.db;
+  ctx.client.db = static_cast<int>(db);
+  DispatchResult r = Dispatch(ctx.server, ctx.client, inner, reply);
+  ctx.client.db = saved;
+  // A peer neither forwards (no router) nor blocks (blocking.h: MayBlock), so the reply is here.
+  if (r != DispatchResult::kDone) return Status::Err("ringkv: RINGKV.IN command did not complete");
+  return Status::OK();
+}
+
+// RINGKV.DUMPKEY <key>: the key's stored records (storage/key_dump.h) for Router::Gather:
+// [qualified key, type, expire_at_ms, payload, element key, element value, ...], or a null
+// array when the key does not exist.
+Status CmdRingkvDumpKey(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[1]);
+  storage::KeyDump dump;
+  Status s = storage::DumpKey(ctx.storage(), args[1], &dump);
+  if (!s.ok()) return s;
+  if (!dump.exists) {
+    reply->NullArray();
+    return Status::OK();
+  }
+  reply->ArrayHeader(4 + 2 * dump.elements.size());
+  reply->Bulk(dump.qualified_key);
+  reply->Integer(static_cast<int64_t>(dump.type));
+  reply->Integer(static_cast<int64_t>(dump.expire_at_ms));
+  reply->Bulk(dump.payload);
+  for (const auto& [k, v] : dump.elements) {
+    reply->Bulk(k);
+    reply->Bulk(v);
+  }
   return Status::OK();
 }
 
@@ -156,6 +201,12 @@ void RegisterClusterCommands(CommandTable& table) {
                   CmdRingkvHello, "cluster",
                   "Peer handshake between ringkv nodes (node id and ring fingerprint).", "0.1.0",
                   "O(1)"});
+  table.Register({"ringkv.dumpkey", 2, kCmdReadOnly | kCmdNoScript, 1, 1, 1, CmdRingkvDumpKey,
+                  "cluster", "Returns a key's stored records (cluster algebra over nodes).",
+                  "0.1.0", "O(N) where N is the number of elements of the key."});
+  table.Register({"ringkv.in", -3, kCmdNoScript | kCmdLoading | kCmdStale, 0, 0, 0, CmdRingkvIn,
+                  "cluster", "Runs a forwarded command in the entry node client's database.",
+                  "0.1.0", "Depends on the command."});
   CommandSpec c{"cluster",
                 -2,
                 0,

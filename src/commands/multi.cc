@@ -139,7 +139,7 @@ Status CmdRingkvWatch(CommandContext& ctx, const ArgList& args, resp::ReplyWrite
     auto guard = ctx.locks().Lock(args[i]);
     std::lock_guard<std::mutex> g(session->mu);
     if (session->taken) break;  // its EXEC already ran (a reordered request): it aborted or ran
-    s = session->watch->Add(0, args[i], *ctx.server.storage);
+    s = session->watch->Add(static_cast<uint8_t>(ctx.client.db), args[i], *ctx.server.storage);
     if (!s.ok()) return s;
   }
   reply->Ok();
@@ -185,7 +185,7 @@ Status CmdRingkvExec(CommandContext& ctx, const ArgList& args, resp::ReplyWriter
     }
     if (ctx.server.cluster != nullptr) {
       std::vector<int> positions;
-      spec->KeyPositions(argv.size(), &positions);
+      spec->KeyPositionsOf(argv, &positions);
       for (int p : positions) {
         s = CheckOwned(*ctx.server.cluster, argv[static_cast<size_t>(p)]);
         if (!s.ok()) return s;
@@ -209,6 +209,7 @@ Status CmdRingkvExec(CommandContext& ctx, const ArgList& args, resp::ReplyWriter
   ClientState scratch;
   scratch.id = ctx.client.id;
   scratch.authenticated = true;
+  scratch.db = ctx.client.db;  // RINGKV.IN's database (the entry node client's SELECT)
   return RunTransaction(ctx.server, scratch, queue,
                         session != nullptr ? session->watch.get() : nullptr, reply);
 }
