@@ -81,7 +81,9 @@ Status TxnStorage::Delete(std::string_view key) {
 Status TxnStorage::Write(const storage::WriteBatch& batch) {
   for (const auto& op : batch.ops()) {
     if (op.element) {
-      if (op.is_delete) {
+      if (!op.range_end.empty()) {
+        element_ranges_.emplace_back(op.key, op.range_end);
+      } else if (op.is_delete) {
         elements_[op.key] = std::nullopt;
       } else {
         elements_[op.key] = op.payload;
@@ -282,8 +284,9 @@ Status TxnStorage::Commit() {
     Status s = base_->DeleteAll();
     if (!s.ok()) return s;
   }
-  if (pending_.empty() && elements_.empty()) return Status::OK();
+  if (pending_.empty() && elements_.empty() && element_ranges_.empty()) return Status::OK();
   storage::WriteBatch batch;
+  for (const auto& [begin, end] : element_ranges_) batch.DeleteElementRange(begin, end);
   for (const auto& [key, value] : elements_) {
     if (value) {
       batch.PutElement(key, *value);

@@ -84,11 +84,12 @@ class TxnStorage final : public storage::Storage {
   // Applies the pending writes to the base storage: one Write (after one DeleteAll if the
   // transaction flushed). Call once, with the transaction's locks held.
   Status Commit();
-  size_t pending() const { return pending_.size() + elements_.size(); }
+  size_t pending() const { return pending_.size() + elements_.size() + element_ranges_.size(); }
   // Forgets every pending write (after Commit, to reuse the overlay: group_commit.h).
   void Clear() {
     pending_.clear();
     elements_.clear();
+    element_ranges_.clear();
     cleared_ = false;
   }
 
@@ -110,6 +111,9 @@ class TxnStorage final : public storage::Storage {
   // Pending element records: element key -> value, or nullopt for a delete. Elements of a
   // flushed transaction's hidden keys need no hiding: no metadata reaches them (storage.h).
   std::map<std::string, std::optional<std::string>, std::less<>> elements_;
+  // Element range deletes of dead incarnations (storage.h: nobody reads them), applied first at
+  // Commit so that records written in the same batch survive.
+  std::vector<std::pair<std::string, std::string>> element_ranges_;
 };
 
 // Runs `queue` as one transaction (see the note at the top). When `watches` is given and a

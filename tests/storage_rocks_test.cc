@@ -429,5 +429,52 @@ TEST_F(RocksStorageTest, RefusesANewerFormat) {
   EXPECT_EQ(out, nullptr);
 }
 
+// Polls until pred() holds or 15 s passed (a correctness wait, not a speed assertion).
+template <typename Pred>
+bool WithinSeconds(Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+TEST_F(RocksStorageTest, BigCollectionDeletedWithARangeLeavesTheDiskByItself) {
+  Open();
+  PutHash(db_.get(), "big", 9, 5000, 0);
+  PutHash(db_.get(), "small", 10, 10, 0);
+  MustFlush();
+  ASSERT_EQ(ElementSstValueCountForTest(db_.get()), 5010u);
+  // DEL of a big collection (commands/keys.cc): the metadata and one range tombstone.
+  std::string q = QualifyKey(0, "big");
+  std::string prefix = ElementPrefix(q, 9);
+  WriteBatch del;
+  del.Delete(q);
+  del.DeleteElementRange(prefix, PrefixEnd(prefix));
+  ASSERT_TRUE(db_->Write(del).ok());
+  // No manual compaction: the store compacts the range in the background.
+  EXPECT_TRUE(WithinSeconds([&] { return ElementSstValueCountForTest(db_.get()) == 10u; }))
+      << ElementSstValueCountForTest(db_.get());
+  EXPECT_GE(db_->Stats().element_range_compactions, 1u);
+  std::string v;
+  EXPECT_TRUE(db_->GetElement(ElementKey(QualifyKey(0, "small"), 10, "f3"), &v).ok());
+}
+
+TEST_F(RocksStorageTest, ExpiredBigCollectionLeavesTheDiskByItself) {
+  Open();
+  PutHash(db_.get(), "ttl", 11, 3000, kStartMs + 5000);
+  PutHash(db_.get(), "extended", 12, 2000, kStartMs + 5000);
+  PutHash(db_.get(), "extended", 12, 2000, kStartMs + 600000);  // EXPIRE moved it later
+  MustFlush();
+  ASSERT_EQ(ElementSstValueCountForTest(db_.get()), 5000u);
+  g_fake_now = kStartMs + 5001;
+  EXPECT_TRUE(WithinSeconds([&] { return ElementSstValueCountForTest(db_.get()) == 2000u; }))
+      << ElementSstValueCountForTest(db_.get());
+  EXPECT_EQ(db_->Stats().reaped_collections, 1u);
+  std::string v;
+  EXPECT_TRUE(db_->GetElement(ElementKey(QualifyKey(0, "extended"), 12, "f7"), &v).ok());
+}
+
 }  // namespace
 }  // namespace ringkv::storage

@@ -286,3 +286,58 @@ def test_disk_use_after_expiry_returns_to_near_empty_by_itself():
         (final[1]["total"], peak_sample[1]["total"], shrink_bound_s, final[1]["sst"],
          final[1]["wal"], compactions, trace))
     assert final[1]["total"] < SHRINK_FRACTION * peak_sample[1]["total"], trace
+
+
+@pytest.mark.ringkv_only
+def test_big_hash_with_a_ttl_leaves_the_disk_by_itself():
+    """Issue 10: a 1M-field hash with a TTL; once it expires its fields leave the disk with no
+    command from anyone (the server tombstones and compacts the dead collection's records)."""
+    fields = pick(1000000, 1000000)
+    per_command = 1000
+    shrink_bound_s = pick(30, 60)
+    server = harness.Server(extra_args=["--rocksdb-write-buffer-size", "8mb"],
+                            name="rel-big-hash")
+    try:
+        server.start()
+        empty = reltools.dir_usage(server.data_dir)["total"]
+        t0 = time.monotonic()
+        with server.connect(timeout=120) as c:
+            batch = []
+            for start in range(0, fields, per_command):
+                args = ["HSET", "big"]
+                for i in range(start, min(start + per_command, fields)):
+                    args += ["field:%d" % i, "value-%d-%s" % (i, "x" * 20)]
+                batch.append(tuple(args))
+                if len(batch) == 50:
+                    reltools.pipeline(c, batch)
+                    batch = []
+            if batch:
+                reltools.pipeline(c, batch)
+            assert reltools.pipeline(c, [("HLEN", "big")]) == [fields]
+            assert reltools.pipeline(c, [("EXPIRE", "big", 2)]) == [1]
+        t_written = time.monotonic()
+        peak = reltools.dir_usage(server.data_dir)["total"]
+        t_expired = t_written + 2.0
+        t_shrunk = None
+        final = peak
+        while time.monotonic() < t_expired + shrink_bound_s:
+            time.sleep(0.5)
+            final = reltools.dir_usage(server.data_dir)["total"]
+            if time.monotonic() > t_expired and final < SHRINK_FRACTION * peak:
+                t_shrunk = time.monotonic()
+                break
+        with server.connect() as c:
+            assert reltools.pipeline(c, [("EXISTS", "big"), ("HLEN", "big")]) == [0, 0]
+    finally:
+        server.cleanup()
+    reltools.figure(
+        "TTL: disk use after a %d-field hash with a TTL" % fields,
+        "written in %.1f s; data dir %.1f MB after the writes (empty %.0f KB); %s; final %.0f KB"
+        % (t_written - t0, peak / 1e6, empty / 1e3,
+           ("below 10%% of it %.1f s after the expiry" % (t_shrunk - t_expired))
+           if t_shrunk else "NOT below 10%% within %d s" % shrink_bound_s, final / 1e3),
+        "Kvrocks keeps such data until compactions reach it")
+    assert peak > 8 * (1 << 20), "the hash never reached the disk (%d bytes)" % peak
+    assert t_shrunk is not None, (
+        "SERVER BUG: data dir still %d bytes (after the writes %d) %d s after the hash expired"
+        % (final, peak, shrink_bound_s))

@@ -54,6 +54,23 @@ constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 // DEL, UNLINK, EXISTS, TOUCH, TYPE
 
 // DEL and UNLINK: keys are deleted one after another, so a repeated key counts once.
+// Deletes a live key of `type`. O(1) for any size: a big collection's element records also get
+// one range tombstone, so their space comes back soon (storage::kBigCollection).
+Status DeleteKey(CommandContext& ctx, std::string_view key, storage::ValueType type) {
+  if (storage::IsCollection(type)) {
+    cmd::Collection c;
+    Status s = cmd::OpenCollection(ctx, key, type, &c);
+    if (!s.ok()) return s;
+    if (c.exists && c.meta.size >= storage::kBigCollection) {
+      storage::WriteBatch batch;
+      batch.Delete(key);
+      batch.DeleteElementRange(c.Prefix(), c.PrefixEnd());
+      return ctx.storage().Write(batch);
+    }
+  }
+  return ctx.storage().Delete(key);
+}
+
 Status CmdDel(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   auto guard = args.size() == 2 ? ctx.locks().Lock(args[1])
                                 : ctx.locks().LockAll(cmd::ArgSpan{&args[1], args.size() - 1});
@@ -64,7 +81,7 @@ Status CmdDel(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     Status s = LookupMeta(ctx, args[i], &meta, &found);
     if (!s.ok()) return s;
     if (!found) continue;
-    s = ctx.storage().Delete(args[i]);
+    s = DeleteKey(ctx, args[i], meta.type);
     if (!s.ok()) return s;
     ++deleted;
   }

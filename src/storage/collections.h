@@ -40,6 +40,10 @@ namespace ringkv::storage {
 
 inline constexpr uint8_t kMetaFormat = 1;
 inline constexpr uint64_t kListMidpoint = uint64_t{1} << 63;
+// Collections at least this big get their records reclaimed as soon as they die: DEL writes a
+// range tombstone over them (WriteBatch::DeleteElementRange) and RocksStorage reaps expired
+// ones; smaller ones wait for ordinary compactions (range tombstones are not free to read past).
+inline constexpr uint64_t kBigCollection = 1024;
 
 struct CollectionMeta {
   uint64_t version = 0;

@@ -29,7 +29,9 @@ Status DbView::Write(const WriteBatch& batch) {
   WriteBatch qualified;
   for (const WriteBatch::Op& op : batch.ops()) {
     if (op.element) {
-      if (op.is_delete) {
+      if (!op.range_end.empty()) {
+        qualified.DeleteElementRange(op.key, op.range_end);
+      } else if (op.is_delete) {
         qualified.DeleteElement(op.key);
       } else {
         qualified.PutElement(op.key, op.payload);

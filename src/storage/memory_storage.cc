@@ -68,7 +68,7 @@ class MemoryStorage final : public Storage {
     encoded.reserve(batch.ops().size());
     for (const WriteBatch::Op& op : batch.ops()) {
       if (op.element) {
-        encoded.emplace_back(op.key, op.is_delete ? std::string() : op.payload);
+        encoded.emplace_back(op.key, op.is_delete ? op.range_end : op.payload);
         continue;
       }
       encoded.emplace_back(
@@ -79,7 +79,9 @@ class MemoryStorage final : public Storage {
     for (size_t i = 0; i < encoded.size(); ++i) {
       const WriteBatch::Op& op = batch.ops()[i];
       Map& m = op.element ? elements_ : map_;
-      if (op.is_delete) {
+      if (!op.range_end.empty()) {
+        m.erase(m.lower_bound(encoded[i].first), m.lower_bound(encoded[i].second));
+      } else if (op.is_delete) {
         m.erase(encoded[i].first);
       } else {
         m[std::move(encoded[i].first)] = std::move(encoded[i].second);

@@ -51,6 +51,8 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <queue>
+#include <unordered_map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -71,6 +73,8 @@ constexpr uint64_t kPeriodicCompactionSeconds = 24 * 3600;
 constexpr int kFormatVersion = 2;
 constexpr char kFormatFile[] = "FORMAT";
 constexpr char kElementsFamily[] = "elements";
+constexpr size_t kMaxQueuedReclaims = 100000;
+constexpr size_t kMaxDyingCollections = 1000000;
 constexpr double kDeadFractionTrigger = 0.5;
 // CompactOnDeletionCollector: a file is marked for compaction when any window of this many
 // entries holds at least kDeletionTrigger deletions.
@@ -233,17 +237,46 @@ class RocksStorage final : public Storage {
   Status Write(const WriteBatch& batch) override {
     if (batch.empty()) return Status::OK();
     rocksdb::WriteBatch wb;
+    std::vector<std::pair<std::string, std::string>> reclaim;  // ranges to compact afterwards
+    std::vector<DyingCollection> dying;
     for (const WriteBatch::Op& op : batch.ops()) {
       rocksdb::Status s;
-      if (op.element) {
+      if (op.element && !op.range_end.empty()) {
+        s = wb.DeleteRange(elements_cf_, op.key, op.range_end);
+        reclaim.emplace_back(op.key, op.range_end);
+      } else if (op.element) {
         s = op.is_delete ? wb.Delete(elements_cf_, op.key) : wb.Put(elements_cf_, op.key, op.payload);
       } else {
+        if (!op.is_delete && op.expire_at_ms != 0 && IsCollection(op.type)) {
+          NoteExpiringCollection(op, &dying);
+        }
         s = op.is_delete ? wb.Delete(EncodeKey(op.key))
                          : wb.Put(EncodeKey(op.key), EncodeValue(op.expire_at_ms, op.type, op.payload));
       }
       if (!s.ok()) return FromRocks(s);
     }
-    return FromRocks(db_->Write(WriteOpts(), &wb));
+    Status st = FromRocks(db_->Write(WriteOpts(), &wb));
+    if (st.ok() && (!reclaim.empty() || !dying.empty())) {
+      bool pushed = false;
+      {
+        std::lock_guard<std::mutex> lock(bg_mu_);
+        for (auto& r : reclaim) {
+          if (reclaim_queue_.size() < kMaxQueuedReclaims) reclaim_queue_.push_back(std::move(r));
+        }
+        for (auto& d : dying) {
+          // Every write of a big collection re-puts its metadata: track each incarnation once
+          // per expiry.
+          auto& seen = dying_tracked_[d.qualified_key];
+          if (seen.first == d.version && seen.second == d.expire_at_ms) continue;
+          if (dying_.size() >= kMaxDyingCollections) continue;
+          seen = {d.version, d.expire_at_ms};
+          dying_.push(std::move(d));
+          pushed = true;
+        }
+      }
+      if (pushed || !reclaim.empty()) bg_cv_.notify_all();
+    }
+    return st;
   }
 
   Status GetElement(std::string_view element_key, std::string* value) override {
@@ -354,6 +387,8 @@ class RocksStorage final : public Storage {
     }
     stats.block_cache_bytes = cache_ ? cache_->GetUsage() : 0;
     stats.expired_compactions = expired_compactions_.load();
+    stats.reaped_collections = reaped_collections_.load();
+    stats.element_range_compactions = element_range_compactions_.load();
     stats.engine_info = "rocksdb " + std::to_string(ROCKSDB_MAJOR) + "." +
                         std::to_string(ROCKSDB_MINOR) + "." + std::to_string(ROCKSDB_PATCH) +
                         " compression=" + CompressionName(compression_);
@@ -459,17 +494,40 @@ class RocksStorage final : public Storage {
     Clock::time_point next_check = Clock::now() + std::chrono::seconds(opts_.ttl_check_seconds);
     std::unique_lock<std::mutex> lock(bg_mu_);
     while (!stopping_) {
-      auto woken = [this] { return stopping_ || compact_all_requested_; };
-      if (trigger_enabled) {
-        bg_cv_.wait_until(lock, next_check, woken);
+      const size_t dying_before = dying_.size();
+      auto woken = [this, dying_before] {
+        return stopping_ || compact_all_requested_ || !reclaim_queue_.empty() ||
+               dying_.size() != dying_before;
+      };
+      // Wake for the dead-data trigger, and at the latest once a second while big collections
+      // wait for their expiry.
+      Clock::time_point until = next_check;
+      if (!dying_.empty()) until = std::min(until, Clock::now() + std::chrono::seconds(1));
+      if (trigger_enabled || !dying_.empty()) {
+        bg_cv_.wait_until(lock, until, woken);
       } else {
         bg_cv_.wait(lock, woken);
       }
       if (stopping_) break;
       bool compact_all = std::exchange(compact_all_requested_, false);
       bool check = trigger_enabled && Clock::now() >= next_check;
+      std::vector<std::pair<std::string, std::string>> reclaim;
+      reclaim.swap(reclaim_queue_);
+      std::vector<DyingCollection> due;
+      const uint64_t now = NowMs();
+      while (!dying_.empty() && dying_.top().expire_at_ms < now) {
+        due.push_back(dying_.top());
+        dying_.pop();
+        auto t = dying_tracked_.find(due.back().qualified_key);
+        if (t != dying_tracked_.end() && t->second.first == due.back().version &&
+            t->second.second == due.back().expire_at_ms) {
+          dying_tracked_.erase(t);
+        }
+      }
       lock.unlock();
       try {
+        ReapExpiredCollections(due, &reclaim);
+        CompactElementRanges(&reclaim);
         if (compact_all) {
           rocksdb::CompactRangeOptions co;
           co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
@@ -482,6 +540,82 @@ class RocksStorage final : public Storage {
       }
       lock.lock();
       if (check) next_check = Clock::now() + std::chrono::seconds(opts_.ttl_check_seconds);
+    }
+  }
+
+  // ---- big collections (issue 10) ----
+  // A collection's elements leave the disk when compactions meet them after their metadata is
+  // gone (the elements filter). For big collections that is made to happen soon: DEL writes a
+  // range tombstone over the dead version's records (WriteBatch::DeleteElementRange), and a
+  // collection of at least kBigCollection elements that carries a TTL is remembered here; once
+  // it has expired, the maintenance thread writes the same tombstone. Either way the range is
+  // then compacted, so the space comes back within seconds, without anyone asking.
+
+  struct DyingCollection {
+    uint64_t expire_at_ms;
+    std::string qualified_key;
+    uint64_t version;
+    bool operator<(const DyingCollection& o) const { return expire_at_ms > o.expire_at_ms; }
+  };
+
+  void NoteExpiringCollection(const WriteBatch::Op& op, std::vector<DyingCollection>* out) {
+    CollectionMeta meta;
+    if (!DecodeMeta(op.type, op.payload, &meta).ok() || meta.size < kBigCollection) return;
+    out->push_back({op.expire_at_ms, op.key, meta.version});
+  }
+
+  // Tombstones the records of each due collection whose version no live metadata refers to (it
+  // expired, or was deleted or replaced since), and adds the range to `reclaim`.
+  void ReapExpiredCollections(const std::vector<DyingCollection>& due,
+                              std::vector<std::pair<std::string, std::string>>* reclaim) {
+    for (const DyingCollection& d : due) {
+      rocksdb::PinnableSlice value;
+      rocksdb::Status rs = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                                    EncodeKey(d.qualified_key), &value);
+      if (!rs.ok() && !rs.IsNotFound()) continue;
+      if (rs.ok()) {
+        uint64_t expire_at_ms;
+        ValueType type;
+        std::string_view payload;
+        CollectionMeta meta;
+        if (DecodeValue(View(value), &expire_at_ms, &type, &payload).ok() &&
+            IsCollection(type) && DecodeMeta(type, payload, &meta).ok() &&
+            meta.version == d.version && !IsExpired(expire_at_ms, NowMs())) {
+          continue;  // still alive: its TTL was extended (a new entry tracks it) or removed
+        }
+      }
+      std::string begin = ElementPrefix(d.qualified_key, d.version);
+      std::string end = PrefixEnd(begin);
+      rocksdb::WriteBatch wb;
+      if (!wb.DeleteRange(elements_cf_, begin, end).ok()) continue;
+      rs = db_->Write(rocksdb::WriteOptions(), &wb);
+      RecordBackgroundError(rs);
+      if (rs.ok()) {
+        reaped_collections_.fetch_add(1);
+        reclaim->emplace_back(std::move(begin), std::move(end));
+      }
+    }
+  }
+
+  void CompactElementRanges(std::vector<std::pair<std::string, std::string>>* ranges) {
+    if (ranges->empty()) return;
+    std::sort(ranges->begin(), ranges->end());
+    // The WAL holding the records goes only once every family that wrote to it has flushed:
+    // flush the keys' family too (CompactRange flushes only the elements family).
+    rocksdb::FlushOptions fo;
+    fo.allow_write_stall = true;
+    RecordBackgroundError(db_->Flush(fo, db_->DefaultColumnFamily()));
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    for (const auto& [b, e] : *ranges) {
+      {
+        std::lock_guard<std::mutex> lock(bg_mu_);
+        if (stopping_) return;
+      }
+      rocksdb::Slice begin(b), end(e);
+      rocksdb::Status rs = db_->CompactRange(co, elements_cf_, &begin, &end);
+      if (!rs.ok() && !rs.IsIncomplete()) RecordBackgroundError(rs);
+      element_range_compactions_.fetch_add(1);
     }
   }
 
@@ -554,6 +688,8 @@ class RocksStorage final : public Storage {
   std::atomic<SyncMode> sync_mode_;
   std::atomic<bool> unsynced_{false};  // a kEverySec write happened since the last SyncWAL
   std::atomic<uint64_t> expired_compactions_{0};
+  std::atomic<uint64_t> reaped_collections_{0};         // expired big collections tombstoned
+  std::atomic<uint64_t> element_range_compactions_{0};  // element ranges compacted
   std::set<std::string> tried_files_;  // maintenance thread only
 
   // bg_mu_ guards the fields below; bg_cv_ wakes the background threads.
@@ -561,6 +697,10 @@ class RocksStorage final : public Storage {
   std::condition_variable bg_cv_;
   bool stopping_ = false;
   bool compact_all_requested_ = false;
+  std::vector<std::pair<std::string, std::string>> reclaim_queue_;  // element ranges to compact
+  std::priority_queue<DyingCollection> dying_;  // big collections with a TTL, soonest first
+  // What dying_ holds per key: (version, expire_at_ms) of its latest entry.
+  std::unordered_map<std::string, std::pair<uint64_t, uint64_t>> dying_tracked_;
   std::string last_bg_error_;
   std::thread sync_thread_;
   std::thread maintenance_thread_;

@@ -55,6 +55,8 @@ class WriteBatch {
     uint64_t expire_at_ms;
     std::string payload;  // an element's raw value when `element`
     bool element = false;
+    // A delete of every element record in [key, range_end) when not empty (DeleteElementRange).
+    std::string range_end;
   };
   void Put(std::string_view key, std::string_view payload, uint64_t expire_at_ms,
            ValueType type = ValueType::kString) {
@@ -70,6 +72,14 @@ class WriteBatch {
   }
   void DeleteElement(std::string_view element_key) {
     ops_.push_back({true, std::string(element_key), ValueType::kString, 0, {}, true});
+  }
+  // Deletes the element records in [begin, end) at once (one range tombstone), and asks the
+  // store to reclaim their space soon. Only for the records of an incarnation that no metadata
+  // refers to any more (a deleted or expired collection's version): readers never look there,
+  // so stores may apply it lazily, and it never races with a newer incarnation.
+  void DeleteElementRange(std::string_view begin, std::string_view end) {
+    ops_.push_back(
+        {true, std::string(begin), ValueType::kString, 0, {}, true, std::string(end)});
   }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
@@ -108,6 +118,8 @@ struct StorageStats {
   uint64_t memtable_bytes = 0;
   uint64_t block_cache_bytes = 0;
   uint64_t expired_compactions = 0;  // compactions started by the dead-data trigger
+  uint64_t reaped_collections = 0;   // expired big collections whose records were tombstoned
+  uint64_t element_range_compactions = 0;  // element ranges compacted after a DEL or expiry
   std::string engine_info;           // free text for INFO (version, etc.)
 };
 
