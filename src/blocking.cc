@@ -2,6 +2,7 @@
 
 #include "blocking.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -60,7 +61,10 @@ void BlockingRegistry::Signal(std::string_view qualified_key, storage::ValueType
       if (w->type != type) continue;
       // The first waiter for this type. Already woken: it will pass the signal on when served.
       int expected = Waiter::kNone;
-      if (w->wake.compare_exchange_strong(expected, Waiter::kReady)) woken = w;
+      if (w->wake.compare_exchange_strong(expected, Waiter::kReady)) {
+        w->ready_key.assign(qualified_key.data(), qualified_key.size());
+        woken = w;
+      }
       break;
     }
   }
@@ -123,7 +127,8 @@ Status ParseBlockTimeout(std::string_view arg, int64_t* ms) {
 
 bool MayBlock(const CommandContext& ctx) {
   const BlockState& b = ctx.client.block;
-  return b.post != nullptr && ctx.txn_storage == nullptr && !b.timed_out && !ctx.client.is_peer;
+  return b.post != nullptr && ctx.txn_storage == nullptr && !b.timed_out &&
+         (!ctx.client.is_peer || ctx.client.peer_may_block);
 }
 
 bool ShouldQueueBehindOthers(CommandContext& ctx, const std::vector<std::string_view>& keys) {
@@ -137,6 +142,21 @@ bool ShouldQueueBehindOthers(CommandContext& ctx, const std::vector<std::string_
     }
   }
   return false;
+}
+
+std::vector<std::string_view> ServeOrder(CommandContext& ctx,
+                                         const std::vector<std::string_view>& keys) {
+  std::vector<std::string_view> out(keys);
+  const BlockState& b = ctx.client.block;
+  if (!b.retry || !b.waiter || b.waiter->ready_key.empty()) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (ctx.QualifiedKey(out[i]) == b.waiter->ready_key) {
+      std::rotate(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(i),
+                  out.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      break;
+    }
+  }
+  return out;
 }
 
 void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, storage::ValueType type,

@@ -58,6 +58,9 @@ struct Waiter {
   // 0: waiting; set by the registry (under its mutex) before post().
   enum Wake : int { kNone = 0, kReady = 1, kUnblockTimeout = 2, kUnblockError = 3 };
   std::atomic<int> wake{kNone};
+  // The key whose push woke it (set with wake = kReady, read by the retry): Redis serves a
+  // client from the key that was pushed first, whatever the keys' order in the command.
+  std::string ready_key;
   bool registered = false;  // guarded by the registry's mutex
 };
 
@@ -117,6 +120,10 @@ bool MayBlock(const CommandContext& ctx);
 // True if the command should block rather than serve now because other clients have been
 // waiting on one of `keys` (user keys) longer: first come, first served.
 bool ShouldQueueBehindOthers(CommandContext& ctx, const std::vector<std::string_view>& keys);
+
+// `keys` in the order a retry should try them: the key whose push woke the client first.
+std::vector<std::string_view> ServeOrder(CommandContext& ctx,
+                                         const std::vector<std::string_view>& keys);
 
 // Blocks the running command on `keys` (user keys of the client's database) until deadline_ms
 // (0 = forever), for a value of `type`. Call with the keys' stripes held, write no reply and

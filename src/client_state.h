@@ -46,6 +46,9 @@ struct ClientState {
   bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
   // A peer node that passed the RINGKV.HELLO handshake: its commands run here, never forwarded.
   bool is_peer = false;
+  // A peer connection opened for one blocking command (RINGKV.HELLO ... BLOCKING): its command
+  // may block here (blocking.h), since nothing else travels on it.
+  bool peer_may_block = false;
   // MULTI/EXEC and WATCH (issue 6). `watches` is nullptr while nothing is watched; dropping it
   // unregisters the keys (its deleter lives in watch.cc).
   TxnState txn;

@@ -147,6 +147,9 @@ void Connection::Close() {
   if (closing_) return;
   closing_ = true;
   *self_ref_ = nullptr;  // deferred replies arriving from now on are dropped
+  // Its blocking commands forwarded to other nodes go too (their connections close, so the
+  // owners forget them).
+  if (Router* router = worker_->router()) router->DropBlockingForwards(client_.id);
   // A blocked client leaves nothing behind: out of the registry, timer closed.
   if (client_.block.waiter) {
     worker_->server()->state().blocking.Remove(client_.block.waiter);

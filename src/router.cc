@@ -13,6 +13,7 @@
 #include <chrono>
 #include <random>
 
+#include "blocking.h"
 #include "dispatch.h"
 #include "errors.h"
 #include "log.h"
@@ -48,6 +49,24 @@ bool Gathers(std::string_view name) {
     if (name == g) return true;
   }
   return false;
+}
+
+bool WrapInDatabase(std::string_view request, int db, std::string* out);  // below
+
+// The timeout argument of a blocking command (blocking.h); false if it does not parse (then the
+// owner answers the error).
+bool BlockingTimeout(const CommandSpec& spec, const ArgList& args, int64_t* ms) {
+  std::string_view arg;
+  if (spec.name == "blmpop" || spec.name == "bzmpop") {
+    arg = args[1];
+  } else if (spec.name == "blmove") {
+    arg = args[5];
+  } else if (spec.name == "brpoplpush") {
+    arg = args[3];
+  } else {
+    arg = args.back();  // BLPOP, BRPOP, BZPOPMIN, BZPOPMAX
+  }
+  return ParseBlockTimeout(arg, ms).ok();
 }
 
 std::string ErrorReply(std::string_view text) {
@@ -148,7 +167,11 @@ struct Router::FanOut {
   }
 };
 
-Router::Router(ServerState* server, uv_loop_t* loop) : server_(server), cluster_(server->cluster) {
+Router::Router(ServerState* server, uv_loop_t* loop)
+    : server_(server), cluster_(server->cluster), loop_(loop) {
+  reaper_ = new uv_timer_t;
+  uv_timer_init(loop, reaper_);
+  reaper_->data = this;
   cluster::PeerPoolOptions opts;
   opts.forward_timeout_ms = static_cast<int>(server->config->cluster_forward_timeout);
   opts.connections_per_peer = static_cast<int>(server->config->cluster_peer_connections);
@@ -167,6 +190,60 @@ Router::Router(ServerState* server, uv_loop_t* loop) : server_(server), cluster_
 Router::~Router() {
   if (g_current == this) g_current = nullptr;
   pool_.reset();
+  blocking_.clear();
+  retired_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(reaper_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
+void Router::OnReapBlocking(uv_timer_t* t) { static_cast<Router*>(t->data)->retired_.clear(); }
+
+void Router::DropBlockingForwards(uint64_t client_id) {
+  auto it = blocking_.find(client_id);
+  if (it == blocking_.end()) return;
+  std::vector<std::unique_ptr<cluster::PeerPool>> pools = std::move(it->second);
+  blocking_.erase(it);
+  pools.clear();  // their callbacks run now with an error; the client is gone, so nobody sees it
+}
+
+Router::Result Router::ForwardBlocking(ClientState& client, int node, std::string_view request,
+                                       int64_t timeout_ms, ReplyDeferrer* deferrer) {
+  cluster::PeerPoolOptions opts;
+  const int64_t margin = server_->config->cluster_forward_timeout;
+  opts.forward_timeout_ms = timeout_ms == 0 || timeout_ms > INT32_MAX / 2 - margin
+                                ? INT32_MAX / 2
+                                : static_cast<int>(timeout_ms + margin);
+  opts.connections_per_peer = 1;
+  opts.password = server_->config->RequirePass();
+  opts.handshake = {"RINGKV.HELLO", cluster_->topology.myself, cluster_->fingerprint_hex,
+                    "BLOCKING"};
+  opts.reconnect_max_ms = 500;
+  opts.log = [](const std::string& line) { RINGKV_LOG(kVerbose, "%s", line.c_str()); };
+  auto pool = std::make_unique<cluster::PeerPool>(loop_, opts);
+  pool->AddPeer(node, cluster_->node(node));
+  cluster::PeerPool* raw = pool.get();
+  blocking_[client.id].push_back(std::move(pool));
+  std::string wrapped;
+  if (client.db != 0 && WrapInDatabase(request, client.db, &wrapped)) request = wrapped;
+  const uint64_t client_id = client.id;
+  Completion done = deferrer->Defer();
+  raw->Forward(node, request, client.proto,
+               [this, raw, client_id, done = std::move(done)](bool ok, std::string_view data) {
+                 done(ok ? std::string(data) : ErrorReply(data));
+                 // Retire the pool; it is destroyed on a later loop turn.
+                 auto it = blocking_.find(client_id);
+                 if (it == blocking_.end()) return;  // being dropped right now
+                 auto& pools = it->second;
+                 for (size_t i = 0; i < pools.size(); ++i) {
+                   if (pools[i].get() != raw) continue;
+                   retired_.push_back(std::move(pools[i]));
+                   pools.erase(pools.begin() + static_cast<std::ptrdiff_t>(i));
+                   break;
+                 }
+                 if (pools.empty()) blocking_.erase(it);
+                 uv_timer_start(reaper_, OnReapBlocking, 0, 0);
+               });
+  return Result::kDeferred;
 }
 
 Router* Router::Current() { return g_current; }
@@ -260,6 +337,10 @@ Router::Result Router::Route(ClientState& client, const CommandSpec& spec, const
     if (owners[0] == cluster_->myself) return Result::kLocal;
     std::string encoded;
     if (raw.empty()) cluster::EncodeCommand(args, &encoded);
+    int64_t timeout_ms;
+    if ((spec.flags & kCmdBlocking) && BlockingTimeout(spec, args, &timeout_ms)) {
+      return ForwardBlocking(client, owners[0], raw.empty() ? encoded : raw, timeout_ms, deferrer);
+    }
     Forward(owners[0], raw.empty() ? encoded : raw, client.proto, client.id, deferrer->Defer(),
             client.db);
     return Result::kDeferred;

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ class Router {
 
   Router(ServerState* server, uv_loop_t* loop);
   ~Router();  // fails every forward still in flight (their completions run)
+
+  // A client's connection closed: its blocking forwards to other nodes are dropped.
+  void DropBlockingForwards(uint64_t client_id);
 
   // Routes one command that passed Dispatch's checks. kLocal: run it here. kDeferred: the reply
   // will come through the deferrer's completion. kError: *error holds the reply error.
@@ -91,10 +95,25 @@ class Router {
   void ReleaseRemoteWatches(ClientState& client);
   // ---- end of transactions ----
 
+  // ---- Blocking commands on other nodes' keys (blocking.h) ----
+  // A blocking command must not hold up the pooled peer connections, so each one goes over a
+  // connection of its own (a one-connection PeerPool whose handshake lets the owner block it).
+  // Its forward timeout is the command's timeout plus cluster-forward-timeout (none for 0), so a
+  // peer that dies or stalls still answers the client with an error. Dropped (and the owner's
+  // blocked client with it) when the client disconnects.
+  Result ForwardBlocking(ClientState& client, int node, std::string_view request,
+                         int64_t timeout_ms, ReplyDeferrer* deferrer);
+  // Destroys finished blocking pools (never from inside their own callbacks).
+  static void OnReapBlocking(uv_timer_t* t);
+
   ServerState* server_;
   ClusterState* cluster_;
+  uv_loop_t* loop_;
   std::unique_ptr<cluster::PeerPool> pool_;
   ClientState internal_client_;  // runs the local parts of fan-outs and SCAN walks
+  std::map<uint64_t, std::vector<std::unique_ptr<cluster::PeerPool>>> blocking_;  // by client id
+  std::vector<std::unique_ptr<cluster::PeerPool>> retired_;
+  uv_timer_t* reaper_ = nullptr;  // heap-allocated; freed by its close callback
 };
 
 }  // namespace ringkv

@@ -165,3 +165,53 @@ def test_blocking_pop_woken_by_a_push_through_another_node(fresh):
     assert got.get("reply") == (local_key.encode(), b"hello")
     pusher.close()
     waiter.close()
+
+
+@pytest.mark.cluster_only
+def test_blocking_pop_on_a_key_of_another_node(fresh):
+    """A client blocks (through n1) on a key n2 owns, and is woken by a push through n3; the
+    blocked command does not hold up other clients' forwards to n2, and a client that leaves
+    leaves nothing blocked on n2."""
+    cluster = fresh
+    key = cluster.keys_on_each_node("rblk:", 1)["n2"][0]
+    other = cluster.keys_on_each_node("rblk2:", 1)["n2"][0]
+    waiter = cluster.nodes[0].client(socket_timeout=10)
+    got = {}
+
+    def wait():
+        got["reply"] = waiter.blpop([key], timeout=0)
+
+    t = threading.Thread(target=wait)
+    t.start()
+    owner = cluster.nodes[1].client()
+    deadline = time.time() + 5
+    while owner.info("clients")["blocked_clients"] != 1 and time.time() < deadline:
+        time.sleep(0.05)
+    assert owner.info("clients")["blocked_clients"] == 1
+    # Other traffic to n2 through n1 is not held up by the blocked command.
+    entry = cluster.nodes[0].client()
+    start = time.time()
+    for i in range(50):
+        assert entry.set(other, str(i)) is True
+    assert time.time() - start < 2.0
+    cluster.nodes[2].client().rpush(key, "remote")
+    t.join(10)
+    assert got.get("reply") == (key.encode(), b"remote")
+    # A timeout on a remote key answers like a local one.
+    assert entry.blpop([key], timeout=0.2) is None
+    # A client that disconnects while blocked on a remote key leaves nothing behind on n2.
+    raw = cluster.nodes[0].raw()
+    raw.send_raw(cluster_harness.harness.encode_command("BRPOP", key, "0"))
+    deadline = time.time() + 5
+    while owner.info("clients")["blocked_clients"] != 1 and time.time() < deadline:
+        time.sleep(0.05)
+    assert owner.info("clients")["blocked_clients"] == 1
+    raw.close()
+    deadline = time.time() + 5
+    while owner.info("clients")["blocked_clients"] != 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert owner.info("clients")["blocked_clients"] == 0
+    entry.rpush(key, "kept")
+    assert entry.lrange(key, 0, -1) == [b"kept"]
+    for c in (owner, entry, waiter):
+        c.close()

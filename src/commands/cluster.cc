@@ -38,6 +38,13 @@ Status CmdRingkvHello(CommandContext& ctx, const ArgList& args, resp::ReplyWrite
     return Status(Code::kClusterDown, "ringkv: node '" + std::string(args[1]) +
                                           "' is not in this node's cluster-nodes");
   }
+  if (args.size() == 4) {
+    // A connection opened for one blocking command (Router::ForwardBlocking): it may block.
+    if (!EqualsIgnoreCase(args[3], "blocking")) return Status::Err(std::string(errors::kSyntax));
+    ctx.client.peer_may_block = true;
+  } else if (args.size() > 4) {
+    return Status::Err(std::string(errors::kSyntax));
+  }
   ctx.client.is_peer = true;
   reply->Ok();
   return Status::OK();
@@ -197,7 +204,7 @@ void AppendClusterInfo(const ServerState& server, std::string* out) {
 }
 
 void RegisterClusterCommands(CommandTable& table) {
-  table.Register({"ringkv.hello", 3, kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0,
+  table.Register({"ringkv.hello", -3, kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast, 0, 0, 0,
                   CmdRingkvHello, "cluster",
                   "Peer handshake between ringkv nodes (node id and ring fingerprint).", "0.1.0",
                   "O(1)"});

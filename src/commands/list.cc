@@ -462,7 +462,8 @@ Status MPopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx,
   auto guard = ctx.locks().LockAll(keys);
   if (blocking && BlockBehindOthers(ctx, keys, timeout_ms)) return Status::OK();
   bool served;
-  s = PopFirstNonEmpty(ctx, keys, end, static_cast<uint64_t>(count), PopReply::kKeyAndArray, reply,
+  s = PopFirstNonEmpty(ctx, ServeOrder(ctx, KeyList(keys)), end, static_cast<uint64_t>(count),
+                       PopReply::kKeyAndArray, reply,
                        &served);
   if (!s.ok() || served) return s;
   if (blocking) {
@@ -490,7 +491,8 @@ Status BlockingPopGeneric(CommandContext& ctx, const ArgList& args, End end, Rep
   auto guard = ctx.locks().LockAll(keys);
   if (BlockBehindOthers(ctx, keys, timeout_ms)) return Status::OK();
   bool served;
-  s = PopFirstNonEmpty(ctx, keys, end, 1, PopReply::kKeyAndBulk, reply, &served);
+  s = PopFirstNonEmpty(ctx, ServeOrder(ctx, KeyList(keys)), end, 1, PopReply::kKeyAndBulk, reply,
+                       &served);
   if (!s.ok() || served) return s;
   BlockOrReplyNoData(ctx, keys, timeout_ms, false, reply);
   return Status::OK();

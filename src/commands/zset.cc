@@ -1078,7 +1078,8 @@ Status ZmpopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx
     return Status::OK();
   }
   bool found;
-  s = PopFromZset(ctx, keys, pop_max, count, ZpopShape::kKeyNested, reply, &found);
+  s = PopFromZset(ctx, ServeOrder(ctx, keys), pop_max, count, ZpopShape::kKeyNested, reply,
+                  &found);
   if (!s.ok() || found) return s;
   if (blocking) {
     BlockOrNullArray(ctx, keys, timeout_ms, reply);
@@ -1109,7 +1110,7 @@ Status BzpopGeneric(CommandContext& ctx, const ArgList& args, bool pop_max, Repl
     return Status::OK();
   }
   bool found;
-  s = PopFromZset(ctx, keys, pop_max, -1, ZpopShape::kKeyFlat, reply, &found);
+  s = PopFromZset(ctx, ServeOrder(ctx, keys), pop_max, -1, ZpopShape::kKeyFlat, reply, &found);
   if (!s.ok() || found) return s;
   BlockOrNullArray(ctx, keys, timeout_ms, reply);
   return Status::OK();
