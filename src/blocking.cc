@@ -81,6 +81,27 @@ bool BlockingRegistry::OthersWaiting(std::string_view qualified_key, uint64_t cl
   return false;
 }
 
+void BlockingRegistry::WakeDatabases(uint8_t a, uint8_t b) {
+  std::vector<std::shared_ptr<Waiter>> woken;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    for (const auto& [id, w] : by_client_) {
+      bool hit = false;
+      for (const std::string& k : w->keys) {
+        hit = hit || (!k.empty() && (static_cast<uint8_t>(k[0]) == a || static_cast<uint8_t>(k[0]) == b));
+      }
+      int expected = Waiter::kNone;
+      if (hit && w->wake.compare_exchange_strong(expected, Waiter::kReady)) {
+        w->ready_key.clear();
+        woken.push_back(w);
+      }
+    }
+  }
+  for (const auto& w : woken) {
+    if (w->post) w->post(w);
+  }
+}
+
 bool BlockingRegistry::Unblock(uint64_t client_id, bool error) {
   std::shared_ptr<Waiter> w;
   {
@@ -164,14 +185,21 @@ void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, stora
   BlockState& b = ctx.client.block;
   b.requested = true;
   if (b.retry && b.waiter) {
-    // Still nothing to serve: keep the place in the queues, wait for the next signal.
-    b.waiter->wake.store(Waiter::kNone);
-    return;
+    std::vector<std::string> now;
+    for (std::string_view k : keys) now.push_back(ctx.QualifiedKey(k));
+    if (now == b.waiter->keys) {
+      // Still nothing to serve: keep the place in the queues, wait for the next signal.
+      b.waiter->wake.store(Waiter::kNone);
+      return;
+    }
+    // SWAPDB moved the client's database: wait on the keys its index names now.
+    ctx.server.blocking.Remove(b.waiter);
   }
   auto w = std::make_shared<Waiter>();
+  if (b.waiter) w->deadline_ms = b.waiter->deadline_ms;
   w->client_id = ctx.client.id;
   w->type = type;
-  w->deadline_ms = deadline_ms;
+  if (w->deadline_ms == 0) w->deadline_ms = deadline_ms;
   w->post = b.post;
   for (std::string_view k : keys) w->keys.push_back(ctx.QualifiedKey(k));
   b.waiter = w;

@@ -79,6 +79,9 @@ class BlockingRegistry {
   void Signal(std::string_view qualified_key, storage::ValueType type);
   // True if some client other than `client_id` waits on `qualified_key`.
   bool OthersWaiting(std::string_view qualified_key, uint64_t client_id) const;
+  // SWAPDB: wakes every client blocked on a key of stored database a or b; their retry finds
+  // the data of the database their index now names, and re-registers on its keys.
+  void WakeDatabases(uint8_t a, uint8_t b);
   // CLIENT UNBLOCK: wakes the blocked client `client_id` as a timeout or an error. False if that
   // client is not blocked.
   bool Unblock(uint64_t client_id, bool error);

@@ -32,7 +32,9 @@ enum class Merge { kNone, kMget, kOk, kSum, kConcat, kRandom };
 // How the replies of a fanned-out command combine into one.
 Merge MergeRule(std::string_view name) {
   if (name == "mget") return Merge::kMget;
-  if (name == "mset" || name == "flushdb" || name == "flushall") return Merge::kOk;
+  if (name == "mset" || name == "flushdb" || name == "flushall" || name == "swapdb") {
+    return Merge::kOk;
+  }
   if (name == "del" || name == "unlink" || name == "exists" || name == "touch" || name == "dbsize")
     return Merge::kSum;
   if (name == "keys") return Merge::kConcat;
@@ -727,7 +729,7 @@ Router::Result Router::RouteWatch(ClientState& client, const ArgList& args,
   // the first error (the watch is then marked failed, so EXEC aborts).
   for (size_t i = 1; i < args.size(); ++i) {
     if (cluster_->OwnerOf(args[i]) != cluster_->myself) continue;
-    Status s = WatchLocalKey(*server_, &w.local, static_cast<uint8_t>(client.db), args[i]);
+    Status s = WatchLocalKey(*server_, &w.local, server_->databases.Physical(client.db), args[i]);
     if (!s.ok()) w.failed = true;
   }
   struct FanIn {

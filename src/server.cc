@@ -369,6 +369,8 @@ Status Server::Start() {
                                              : storage::SyncMode::kEverySec;
   Status st = storage::OpenRocksStorage(ro, &storage_);
   if (!st.ok()) return st;
+  st = state_.databases.Load(config_->dir + "/DBMAP");  // SWAPDB's map (database_map.h)
+  if (!st.ok()) return st;
 
   st = ClusterState::Build(*config_, &cluster_);
   if (!st.ok()) return st;

@@ -16,6 +16,7 @@
 #include "cluster_state.h"
 #include "command_table.h"
 #include "config.h"
+#include "database_map.h"
 #include "group_commit.h"
 #include "key_locks.h"
 #include "storage/db_view.h"
@@ -65,6 +66,7 @@ struct ServerState {
   ClusterState* cluster = nullptr;  // nullptr = single node
   KeyLocks locks;
   BlockingRegistry blocking;  // blocked clients (blocking.h)
+  DatabaseMap databases;      // SELECT index -> stored database (SWAPDB)
   ClientRegistry clients;
   ServerStats stats;
   std::atomic<uint64_t> next_client_id{1};
@@ -104,9 +106,11 @@ struct CommandContext {
     storage::Storage* base = group != nullptr         ? group->overlay()
                              : txn_storage != nullptr ? txn_storage
                                                       : server.storage;
-    view_.Reset(base, static_cast<uint8_t>(client.db));
+    view_.Reset(base, server.databases.Physical(client.db));
     return view_;
   }
+  // The stored database of SELECT index `db` (database_map.h).
+  uint8_t PhysicalDb(int db) const { return server.databases.Physical(db); }
   // The qualified key of a user key in the client's database (element keys are built from it).
   std::string QualifiedKey(std::string_view key) { return storage().Qualify(key); }
   Locker locks() { return Locker(&server.locks, group); }

@@ -215,3 +215,23 @@ def test_blocking_pop_on_a_key_of_another_node(fresh):
     assert entry.lrange(key, 0, -1) == [b"kept"]
     for c in (owner, entry, waiter):
         c.close()
+
+
+def test_swapdb_through_the_cluster(fresh):
+    cluster = fresh
+    keys = [k for node_keys in cluster.keys_on_each_node("swap:", 2).values() for k in node_keys]
+    db0 = cluster.nodes[0].client()
+    db5 = redis.Redis(host=cluster_harness.harness.HOST, port=cluster.nodes[2].port, db=5)
+    for k in keys:
+        db0.set(k, "was0")
+        db5.rpush(k, "was5")
+    assert db0.swapdb(0, 5) is True
+    assert db0.mget(keys) == [None] * len(keys)
+    assert [db0.lrange(k, 0, -1) for k in keys] == [[b"was5"]] * len(keys)
+    assert db5.mget(keys) == [b"was0"] * len(keys)
+    assert db5.dbsize() == len(keys)
+    assert db0.swapdb(5, 0) is True
+    assert db0.mget(keys) == [b"was0"] * len(keys)
+    db0.flushall()
+    db0.close()
+    db5.close()

@@ -37,8 +37,9 @@ Status CmdQuit(CommandContext& ctx, const ArgList&, resp::ReplyWriter* reply) {
 // ringkv has one keyspace (db 0), like Redis Cluster.
 Status CmdSelect(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* reply) {
   int64_t db;
-  if (!ParseInt64(args[1], &db) || db < INT32_MIN || db > INT32_MAX) {
-    return Status::Err(std::string(errors::kNotInteger));
+  if (!ParseInt64(args[1], &db)) return Status::Err(std::string(errors::kNotInteger));
+  if (db < INT32_MIN || db > INT32_MAX) {
+    return Status::Err("value is out of range, value must between -2147483648 and 2147483647");
   }
   if (db < 0 || db >= ctx.config().databases) return Status::Err("DB index is out of range");
   ctx.client.db = static_cast<int>(db);

@@ -36,6 +36,7 @@
 #include "storage/db_view.h"
 #include "storage/storage.h"
 #include "util.h"
+#include "watch.h"
 
 namespace ringkv {
 namespace {
@@ -413,7 +414,7 @@ Status CmdCopy(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     reply->Integer(0);
     return Status::OK();
   }
-  storage::DbView target(ctx.storage().base(), static_cast<uint8_t>(db));
+  storage::DbView target(ctx.storage().base(), ctx.PhysicalDb(db));
   Entry meta;
   s = target.Exists(dst, &meta);
   if (s.ok() && !replace) {
@@ -450,7 +451,7 @@ Status CmdMove(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     reply->Integer(0);
     return Status::OK();
   }
-  storage::DbView target(ctx.storage().base(), static_cast<uint8_t>(db));
+  storage::DbView target(ctx.storage().base(), ctx.PhysicalDb(db));
   Entry meta;
   s = target.Exists(key, &meta);
   if (s.ok()) {
@@ -781,6 +782,38 @@ Status CmdRandomKey(CommandContext& ctx, const ArgList& args, ReplyWriter* reply
   return Status::OK();
 }
 
+// SWAPDB index1 index2: O(1), as in Redis: the two indexes swap their stored databases
+// (database_map.h). Every stripe is held, so no command runs half in either; watched keys of
+// both databases are touched (EXEC aborts) and clients blocked in them re-check their keys.
+Status CmdSwapdb(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  int64_t a, b;
+  if (!ParseInt64(args[1], &a) || a < INT32_MIN || a > INT32_MAX) {
+    return Status::Err("invalid first DB index");
+  }
+  if (!ParseInt64(args[2], &b) || b < INT32_MIN || b > INT32_MAX) {
+    return Status::Err("invalid second DB index");
+  }
+  const int64_t n = ctx.config().databases;
+  if (a < 0 || a >= n || b < 0 || b >= n) return Status::Err("DB index is out of range");
+  auto guard = ctx.locks().LockEverything();
+  const uint8_t pa = ctx.PhysicalDb(static_cast<int>(a));
+  const uint8_t pb = ctx.PhysicalDb(static_cast<int>(b));
+  if (a != b) {
+    Status s = ctx.server.databases.Swap(static_cast<int>(a), static_cast<int>(b));
+    if (!s.ok()) return s;
+    if (ctx.server.watches != nullptr) {
+      ctx.server.watches->TouchAllIf([pa, pb](const std::string& qualified) {
+        return !qualified.empty() &&
+               (static_cast<uint8_t>(qualified[0]) == pa || static_cast<uint8_t>(qualified[0]) == pb);
+      });
+    }
+    ctx.server.blocking.WakeDatabases(pa, pb);
+    MarkDirty(ctx);
+  }
+  reply->Ok();
+  return Status::OK();
+}
+
 // FLUSHDB / FLUSHALL [ASYNC|SYNC]: both modes empty the store before replying.
 Status CmdFlush(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "sync") &&
@@ -866,6 +899,9 @@ void RegisterKeyCommands(CommandTable& table) {
        "1.0.0", "O(N) where N is the number of keys in the selected database", "server"},
       {"flushall", -1, kW | kK, 0, 0, 0, CmdFlush, "Remove all keys from all databases", "1.0.0",
        "O(N) where N is the total number of keys in all databases", "server"},
+      {"swapdb", 3, kW | kF | kK, 0, 0, 0, CmdSwapdb, "Swaps two Redis databases", "4.0.0",
+       "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+       "server"},
   };
   cmd::RegisterAll(table, "generic", defs, std::size(defs));
 

@@ -106,7 +106,7 @@ Status CmdWatch(CommandContext& ctx, const ArgList& args, resp::ReplyWriter* rep
     if (cluster != nullptr && !ctx.client.is_peer && cluster->OwnerOf(args[i]) != cluster->myself) {
       continue;
     }
-    Status s = WatchLocalKey(ctx.server, &w.local, static_cast<uint8_t>(ctx.client.db), args[i]);
+    Status s = WatchLocalKey(ctx.server, &w.local, ctx.PhysicalDb(ctx.client.db), args[i]);
     if (!s.ok()) return s;
   }
   reply->Ok();
@@ -139,7 +139,7 @@ Status CmdRingkvWatch(CommandContext& ctx, const ArgList& args, resp::ReplyWrite
     auto guard = ctx.locks().Lock(args[i]);
     std::lock_guard<std::mutex> g(session->mu);
     if (session->taken) break;  // its EXEC already ran (a reordered request): it aborted or ran
-    s = session->watch->Add(static_cast<uint8_t>(ctx.client.db), args[i], *ctx.server.storage);
+    s = session->watch->Add(ctx.PhysicalDb(ctx.client.db), args[i], *ctx.server.storage);
     if (!s.ok()) return s;
   }
   reply->Ok();

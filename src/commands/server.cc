@@ -323,7 +323,7 @@ void Field(std::string* out, const char* name, const T& value) {
 // estimate, all in db0 (an exact count walks the keyspace and INFO must stay cheap; clients call
 // it on connect). TODO(issue 14): per-database counters kept as writes happen.
 std::vector<storage::DbKeyCount> KeyCounts(CommandContext& ctx) {
-  std::vector<storage::DbKeyCount> per_db(static_cast<size_t>(ctx.config().databases));
+  std::vector<storage::DbKeyCount> per_db(DatabaseMap::kMaxDatabases);
   storage::StorageStats st = ctx.storage().Stats();
   if (st.estimated_keys > 1000000 ||
       !storage::CountKeysPerDb(ctx.storage().base(), &per_db).ok()) {
@@ -501,11 +501,12 @@ std::string BuildInfo(CommandContext& ctx, const std::vector<std::string>& wante
   }
   if (want("keyspace", true)) {
     Section(&out, "Keyspace");
-    std::vector<storage::DbKeyCount> per_db = KeyCounts(ctx);
+    std::vector<storage::DbKeyCount> per_db = KeyCounts(ctx);  // by stored database
     for (size_t db = 0; db < per_db.size(); ++db) {
-      if (per_db[db].keys == 0) continue;
-      out += "db" + std::to_string(db) + ":keys=" + std::to_string(per_db[db].keys) +
-             ",expires=" + std::to_string(per_db[db].expires) + ",avg_ttl=0\r\n";
+      const storage::DbKeyCount& c = per_db[ctx.PhysicalDb(static_cast<int>(db))];
+      if (c.keys == 0) continue;
+      out += "db" + std::to_string(db) + ":keys=" + std::to_string(c.keys) +
+             ",expires=" + std::to_string(c.expires) + ",avg_ttl=0\r\n";
     }
   }
   return out;
