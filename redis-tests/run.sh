@@ -9,7 +9,7 @@ export RINGKV_SERVER="${1:-${RINGKV_SERVER:-$here/../build/ringkv-server}}"
 export PYTHONDONTWRITEBYTECODE=1
 py=/usr/bin/python3
 
-suites=(redis_cli py_resp2 py_resp3 node_clients differential benchmark durability_kill9 cluster py_multi py_multi_cluster node_multi reliability hostile)
+suites=(redis_cli py_resp2 py_resp3 node_clients differential benchmark durability_kill9 durability_collections cluster py_multi py_multi_cluster node_multi reliability hostile)
 declare -A cmd=(
   [redis_cli]="$py $here/cli/run_cli.py"
   [py_resp2]="$py -m pytest -q -p no:cacheprovider $here/py --ignore=$here/py/test_resp3.py"
@@ -24,6 +24,7 @@ declare -A cmd=(
   [differential]="$py $here/differential/differential.py"
   [benchmark]="$py $here/bench/run_bench.py"
   [durability_kill9]="$py $here/durability/kill9.py"
+  [durability_collections]="$py $here/durability/kill9_collections.py"
 )
 
 echo "redis-tests against $RINGKV_SERVER"
