@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks: ringkv against Redis, twemproxy + Redis and Redis Cluster, on this
 # machine.
-# Usage: scripts/bench.sh [--quick] [--only single|cluster|experiment|forward|restart]
-#                         [--no-build] [--build-dir DIR] [--keep]
+# Usage: scripts/bench.sh [--quick] [--only SECTION] [--no-build] [--build-dir DIR] [--keep]
+#   SECTION: single|cluster|experiment|forward|restart|families|zset-rss|del-hash
 #
 # What it does, one system at a time (the machine's cores are shared by servers and clients):
 #   single      Debian's redis-server (no persistence), redis-server with appendonly yes +
@@ -22,6 +22,19 @@
 #               and after a clean SIGTERM stop, 3 rounds each; then kill -9 again with the old
 #               default --rocksdb-write-buffer-size 64mb (400k keys rewritten). Its data dir is deleted at
 #               the section's end (unless --keep).
+#   families    (issue 10) redis-benchmark's default run (no -t: all 20 tests, -c 50 -d 100
+#               -r 1000000 -n 20000; --quick 5000) against redis-server with appendonly yes +
+#               appendfsync everysec, then against one ringkv-server, each on a fresh server; then
+#               LPUSH, HSET, SADD, ZADD at -P 16, sized as in single. Ratios ringkv/Redis per test.
+#   zset-rss    (issue 10) one sorted set of 1,000,000 members (--quick 100,000; random scores)
+#               loaded with ZADD, 1000 members a command, through redis-cli --pipe into
+#               redis-server (no persistence) and into ringkv: RSS after the load, ratio.
+#   del-hash    (issue 10) one hash of 1,000,000 fields (--quick 100,000) loaded through
+#               redis-cli --pipe into redis-server (appendonly yes, everysec) and into ringkv;
+#               the time of DEL (redis-py, one call); ringkv's disk (INFO rocksdb_disk_bytes and
+#               du of its data dir) before and right after the DEL, every second for 10 s, every
+#               10 s up to 130 s (--quick: every second for 10 s, then 20 s), then after a clean
+#               restart and every 10 s for 70 s (--quick 10 s).
 # For single and cluster, every system first gets the k<i> keys loaded (ringkv-bench --load; for
 # Redis Cluster, redis-cli --pipe per master) to measure RSS and data-dir size, then the same
 # redis-benchmark runs: -c 50 -d 100 -r 1000000, tests SET GET INCR MSET at -P 1 and -P 16, each
@@ -33,7 +46,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+# The header comment above, up to `set -euo pipefail`.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 QUICK=0
 ONLY=""
@@ -45,7 +59,7 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --only)
       [[ $# -ge 2 ]] || {
-        echo "bench.sh: --only needs single|cluster|experiment|forward|restart" >&2
+        echo "bench.sh: --only needs a section name (see --help)" >&2
         exit 2
       }
       ONLY="$2"
@@ -63,8 +77,13 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-case "$ONLY" in "" | single | cluster | experiment | forward | restart) ;; *)
-  echo "bench.sh: --only takes single, cluster, experiment, forward or restart" >&2; exit 2 ;;
+case "$ONLY" in
+  "" | single | cluster | experiment | forward | restart | families | zset-rss | del-hash) ;;
+  *)
+    echo "bench.sh: --only takes single, cluster, experiment, forward, restart, families," \
+      "zset-rss or del-hash" >&2
+    exit 2
+    ;;
 esac
 
 if ((QUICK)); then
@@ -76,6 +95,11 @@ if ((QUICK)); then
   FWD_ROUNDS=1
   RESTART_KEYS=1000000
   RESTART_REWRITE=100000
+  FAM_N=5000
+  ZSET_MEMBERS=100000
+  DH_FIELDS=100000
+  DH_WAIT=20
+  DH_WAIT_RESTART=10
 else
   TEST_SECS=10
   PROBE_SECS=1
@@ -85,6 +109,14 @@ else
   FWD_ROUNDS=3
   RESTART_KEYS=10000000
   RESTART_REWRITE=400000    # rewritten before each kill -9 after the first: up to a memtable of WAL
+  # redis-benchmark's default run uses one -n for every test. ringkv's SPOP walks to a random
+  # member (O(N)) and ZPOPMIN walks over the pops' tombstones, so their time grows with the square
+  # of -n: 20000 keeps ringkv's run near two minutes here.
+  FAM_N=20000
+  ZSET_MEMBERS=1000000
+  DH_FIELDS=1000000
+  DH_WAIT=130         # > 2 dead-data trigger periods (--rocksdb-ttl-check-seconds, 60 by default)
+  DH_WAIT_RESTART=70
 fi
 FWD_SECS=$((EXP_SECS / 2))  # each forward run; FWD_ROUNDS x 2 rates x 2 key sets of them
 RESTART_ROUNDS=3
@@ -712,6 +744,209 @@ section_restart() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Issue 10: the data structures.
+
+# The tests of redis-benchmark 7.0's default run, in its order, with the names rb_default gives
+# them (the CSV's names without "(first N elements)" and "(10 keys)").
+FAM_DEFAULT_TESTS=(PING_INLINE PING_MBULK SET GET INCR LPUSH RPUSH LPOP RPOP SADD HSET SPOP ZADD
+  ZPOPMIN "LPUSH (for LRANGE)" LRANGE_100 LRANGE_300 LRANGE_500 LRANGE_600 MSET)
+
+# rb_default SYSTEM PORT: redis-benchmark's default run (no -t) with -n FAM_N; a RESULTS row per
+# test (pipeline 1), and a failure row for each default test that printed no result.
+rb_default() {
+  local system="$1" port="$2" csv="$WORK/families-$1.csv" err="$WORK/families-$1.err" t0 rc=0
+  t0=$SECONDS
+  redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d 100 -r 1000000 -n "$FAM_N" --csv \
+    >"$csv" 2>"$err" || rc=$?
+  log "$system: default run (-n $FAM_N) took $((SECONDS - t0)) s, exit status $rc"
+  # Columns: test, rps, avg, min, p50, p95, p99, max (latencies in ms).
+  awk -F, -v OFS='\t' -v sys="$system" '
+    NR == 1 && /^"test"/ { next }
+    { gsub(/"/, "")
+      name = $1
+      if (name ~ /^LPUSH \(needed/) name = "LPUSH (for LRANGE)"
+      sub(/ \(first [0-9]+ elements\)/, "", name); sub(/ \(10 keys\)/, "", name)
+      if ($2 ~ /^[0-9.]+$/) print "families", sys, name, 1, $2, $5, $7, "" }' "$csv" \
+    >"$WORK/families-$1.tsv"
+  cat "$WORK/families-$1.tsv" >>"$RESULTS"
+  local test msg
+  msg="$(grep -v -i 'could not fetch server config' "$err" | head -n 1 || true)"
+  for test in "${FAM_DEFAULT_TESTS[@]}"; do
+    awk -F'\t' -v t="$test" '$3 == t { found = 1 } END { exit !found }' \
+      "$WORK/families-$1.tsv" && continue
+    log "$system $test: no result (${msg:-redis-benchmark exit status $rc})"
+    printf 'families\t%s\t%s\t1\t-\t-\t-\tno result: %s\n' "$system" "$test" \
+      "${msg:-redis-benchmark exit status $rc}" >>"$RESULTS"
+  done
+}
+
+# families_system SYSTEM PORT: the default run, then the -P 16 runs (sized as in bench_system).
+families_system() {
+  local TESTS=(lpush hset sadd zadd) PIPELINES=(16)
+  rb_default "$1" "$2"
+  bench_system families "$1" "$2"
+}
+
+section_families() {
+  log "families: redis (appendonly yes, appendfsync everysec)"
+  start_redis redis-aof "$WORK/fam-redis-aof" --appendonly yes --appendfsync everysec
+  SYS_PIDS=("$LAST_PID")
+  families_system redis-aof "$PORT"
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "families: ringkv (appendfsync everysec)"
+  start_ringkv_single fam-ringkv
+  families_system ringkv "${SYS_PORTS[0]}"
+  stop_pids "${SYS_PIDS[@]}"
+}
+
+# write_resp KIND N FILE: KIND zset = ZADD zset <score> m<i> with random scores, hash = HSET hash
+# f<i> <16 hex chars>; 1000 members or fields a command; seeded, so every system gets the same.
+write_resp() {
+  "$PY" - "$@" <<'PYEOF'
+import random
+import sys
+kind, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rng = random.Random(1)
+def cmd(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+with open(path, "wb") as f:
+    for lo in range(0, n, 1000):
+        args = [b"ZADD", b"zset"] if kind == "zset" else [b"HSET", b"hash"]
+        for i in range(lo, min(n, lo + 1000)):
+            if kind == "zset":
+                args += [repr(rng.uniform(0, 1e6)).encode(), b"m%d" % i]
+            else:
+                args += [b"f%d" % i, b"%016x" % rng.getrandbits(64)]
+        f.write(cmd(args))
+PYEOF
+}
+
+# load_pipe SECTION SYSTEM PORT FILE N CHECK: sends FILE through redis-cli --pipe, checks that
+# CHECK (e.g. "zcard zset") answers N, and records RSS and data-dir size of SYS_* in MEMORY.
+load_pipe() {
+  local section="$1" system="$2" port="$3" file="$4" n="$5" check="$6" t0 t1 got rps
+  t0=$(date +%s.%N)
+  redis-cli -h 127.0.0.1 -p "$port" --pipe <"$file" >"$WORK/$section-$system-pipe.log" 2>&1 ||
+    die "redis-cli --pipe into $system failed: $(tail -n 3 "$WORK/$section-$system-pipe.log")"
+  t1=$(date +%s.%N)
+  # shellcheck disable=SC2086  # CHECK is a command and its arguments
+  got="$(redis-cli -h 127.0.0.1 -p "$port" $check 2>&1 || true)"
+  [[ "$got" == "$n" ]] || die "$system: $check answers '$got' after loading $n"
+  rps="$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')"
+  log "$system: $n loaded in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+  record_memory "$section" "$system" "$n" "$rps" "redis-cli --pipe, 1000 a command"
+}
+
+section_zset_rss() {
+  log "zset-rss: writing ZADDs for $ZSET_MEMBERS members"
+  write_resp zset "$ZSET_MEMBERS" "$WORK/zset.resp"
+
+  log "zset-rss: redis (no persistence)"
+  start_redis redis "$WORK/zset-redis" --appendonly no
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$WORK/zset-redis")
+  load_pipe zset-rss redis "$PORT" "$WORK/zset.resp" "$ZSET_MEMBERS" "zcard zset"
+  record_peak zset-rss redis
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "zset-rss: ringkv (appendfsync everysec)"
+  start_ringkv_single zset-ringkv
+  load_pipe zset-rss ringkv "${SYS_PORTS[0]}" "$WORK/zset.resp" "$ZSET_MEMBERS" "zcard zset"
+  record_peak zset-rss ringkv
+  stop_pids "${SYS_PIDS[@]}"
+  rm -f "$WORK/zset.resp"
+}
+
+# time_del SYSTEM PORT: the round trip of PING, then of DEL hash, from redis-py (one call each);
+# a row in $WORK/del-time.tsv: system fields ping_ms del_ms deleted.
+time_del() {
+  "$PY" - "$2" <<'PYEOF' | awk -v OFS='\t' -v s="$1" -v n="$DH_FIELDS" '{ print s, n, $1, $2, $3 }' \
+    >>"$WORK/del-time.tsv"
+import sys
+import time
+import redis
+r = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]))
+r.ping()
+t = time.perf_counter()
+r.ping()
+ping = time.perf_counter() - t
+t = time.perf_counter()
+deleted = r.delete("hash")
+took = time.perf_counter() - t
+print("%.3f %.3f %d" % (ping * 1000, took * 1000, deleted))
+PYEOF
+  log "$1: $(tail -n 1 "$WORK/del-time.tsv" | awk -F'\t' '{ print "DEL of " $2 " fields: " $4 \
+    " ms (PING " $3 " ms), deleted " $5 }')"
+}
+
+# disk_sample EVENT T0_NS: ringkv's INFO rocksdb_disk_bytes and du of its data dir, at the time
+# since T0_NS (date +%s%N), as a row of $WORK/del-disk.tsv: event seconds info_bytes du_bytes.
+disk_sample() {
+  local info secs
+  info="$(redis-cli -h 127.0.0.1 -p "$DH_PORT" info persistence 2>/dev/null |
+    tr -d '\r' | sed -n 's/^rocksdb_disk_bytes://p')"
+  secs="$(awk -v a="$2" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
+  printf '%s\t%s\t%s\t%s\n' "$1" "$secs" "${info:-?}" "$(dir_bytes "$DH_DIR")" \
+    >>"$WORK/del-disk.tsv"
+  log "del-hash: $1 at $secs s: INFO rocksdb_disk_bytes ${info:-?}, du $(dir_bytes "$DH_DIR")"
+}
+
+section_del_hash() {
+  log "del-hash: writing HSETs for $DH_FIELDS fields"
+  write_resp hash "$DH_FIELDS" "$WORK/hash.resp"
+  : >"$WORK/del-time.tsv"
+  : >"$WORK/del-disk.tsv"
+
+  log "del-hash: redis (appendonly yes, appendfsync everysec)"
+  start_redis redis-aof "$WORK/del-redis-aof" --appendonly yes --appendfsync everysec
+  SYS_PIDS=("$LAST_PID")
+  SYS_DIRS=("$WORK/del-redis-aof")
+  load_pipe del-hash redis-aof "$PORT" "$WORK/hash.resp" "$DH_FIELDS" "hlen hash"
+  time_del redis-aof "$PORT"
+  stop_pids "${SYS_PIDS[@]}"
+
+  log "del-hash: ringkv (appendfsync everysec)"
+  start_ringkv_single del-ringkv
+  DH_DIR="${SYS_DIRS[0]}"
+  DH_PORT="${SYS_PORTS[0]}"
+  load_pipe del-hash ringkv "$DH_PORT" "$WORK/hash.resp" "$DH_FIELDS" "hlen hash"
+  local t0 i until
+  t0=$(date +%s%N)
+  disk_sample "before DEL" "$t0"
+  time_del ringkv "$DH_PORT"
+  t0=$(date +%s%N)
+  disk_sample "right after DEL" "$t0"
+  # Every second for 10 s, then every 10 s.
+  for ((i = 0; i < 10 && i < DH_WAIT; i++)); do
+    sleep 1
+    disk_sample "waiting" "$t0"
+  done
+  until=$((SECONDS + DH_WAIT - i))
+  while ((SECONDS < until)); do
+    sleep 10
+    disk_sample "waiting" "$t0"
+  done
+  # A clean stop flushes the memtable; the restart opens the same directory.
+  stop_pids "${SYS_PIDS[@]}"
+  start_bg "$DH_DIR.restart.log" "$SERVER" --port "$DH_PORT" --bind 127.0.0.1 --dir "$DH_DIR" \
+    --appendfsync everysec
+  SYS_PIDS=("$LAST_PID")
+  wait_ready "$DH_PORT" "$LAST_PID" "$DH_DIR.restart.log" "ringkv-server (restarted)"
+  disk_sample "after restart" "$t0"
+  until=$((SECONDS + DH_WAIT_RESTART))
+  while ((SECONDS < until)); do
+    sleep 10
+    disk_sample "after restart, waiting" "$t0"
+  done
+  stop_pids "${SYS_PIDS[@]}"
+  rm -f "$WORK/hash.resp"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Report.
 
 print_results() {  # SECTION
@@ -751,17 +986,62 @@ print_ratios() {
     }' "$RESULTS"
 }
 
-print_memory() {  # SECTION
-  awk -F'\t' -v s="$1" '
+print_memory() {  # SECTION [COUNT_HEADER LOAD_HEADER]
+  awk -F'\t' -v s="$1" -v ch="${2:-keys}" -v lh="${3:-load SET/s}" '
     function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
     BEGIN {
-      printf "%-18s %9s %12s %14s %12s %14s  %s\n", "system", "keys", "load SET/s",
+      printf "%-18s %9s %12s %14s %12s %14s  %s\n", "system", ch, lh,
              "RSS after load", "data dir", "peak RSS (run)", "loaded with"
     }
     $1 == s {
       printf "%-18s %9s %12s %14s %12s %14s  %s\n", $2, $3, $4, mb($5), mb($6 / 1024),
              ($7 == "-" ? "-" : mb($7)), $8
     }' "$MEMORY"
+}
+
+# The families section: per test and pipeline depth, Redis and ringkv side by side, the ratio of
+# their requests/s, and the geometric mean of the ratios of the default run.
+print_families() {
+  awk -F'\t' -v a=ringkv -v b=redis-aof '
+    $1 == "families" { key = $3 SUBSEP $4; rps[$2, key] = $5; p50[$2, key] = $6; p99[$2, key] = $7
+                       note[$2, key] = $8
+                       if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+    function cell(s, k) { return rps[s, k] + 0 > 0 ? sprintf("%10s %7s %7s", rps[s, k], p50[s, k],
+                                                     p99[s, k]) : sprintf("%26s", "no result") }
+    END {
+      printf "%-20s %3s | %-26s | %-26s | %s\n", "", "", "redis-aof", "ringkv", "ringkv/redis"
+      printf "%-20s %3s | %10s %7s %7s | %10s %7s %7s | %6s %6s\n", "test", "P", "req/s",
+             "p50 ms", "p99 ms", "req/s", "p50 ms", "p99 ms", "req/s", "p50"
+      for (i = 1; i <= n; i++) {
+        split(order[i], tp, SUBSEP); k = order[i]
+        r = "n/a"; q = ""
+        if (rps[a, k] + 0 > 0 && rps[b, k] + 0 > 0) {
+          r = sprintf("%.2fx", rps[a, k] / rps[b, k])
+          q = sprintf("%.2fx", p50[a, k] / (p50[b, k] > 0 ? p50[b, k] : 0.001))
+          if (tp[2] == 1) { lsum += log(rps[a, k] / rps[b, k]); nr++ }
+        }
+        printf "%-20s %3s | %s | %s | %6s %6s\n", tp[1], tp[2], cell(b, k), cell(a, k), r, q
+        if (note[a, k] != "") printf "    ringkv: %s\n", note[a, k]
+        if (note[b, k] != "") printf "    redis-aof: %s\n", note[b, k]
+      }
+      if (nr > 0) printf "default run (P 1): %d of 20 tests with both results; geometric mean" \
+                         " of ringkv/redis req/s: %.2fx\n", nr, exp(lsum / nr)
+    }' "$RESULTS"
+}
+
+print_del_hash() {
+  awk -F'\t' '
+    BEGIN { printf "%-10s %9s %14s %12s  %s\n", "system", "fields", "DEL ms", "PING ms", "deleted" }
+    { printf "%-10s %9s %14s %12s  %s\n", $1, $2, $4, $3, $5; t[$1] = $4 }
+    END { if (t["redis-aof"] > 0 && t["ringkv"] > 0)
+            printf "DEL time, ringkv/redis: %.3fx\n", t["ringkv"] / t["redis-aof"] }' \
+    "$WORK/del-time.tsv"
+  echo
+  echo "ringkv's disk (s = seconds since the DEL; the restart is a clean SIGTERM stop and a start):"
+  awk -F'\t' '
+    function mb(b) { return b ~ /^[0-9]+$/ ? sprintf("%.1f MB", b / 1048576) : b }
+    BEGIN { printf "%-24s %7s %22s %14s\n", "when", "s", "INFO rocksdb_disk_bytes", "du data dir" }
+    { printf "%-24s %7s %22s %14s\n", $1, $2, mb($3), mb($4) }' "$WORK/del-disk.tsv"
 }
 
 print_memory_ratio() {  # SECTION RINGKV REF
@@ -912,6 +1192,27 @@ report() {
       true
     print_forward
   fi
+  if [[ (-z "$ONLY" || "$ONLY" == families) && -s "$WORK/families-ringkv.csv" ]]; then
+    echo
+    echo "== Families (issue 10): redis-benchmark's default run (no -t), -c $CLIENTS -d 100" \
+      "-r 1000000 -n $FAM_N, then -P 16 runs of ~${TEST_SECS} s; redis-aof = appendonly yes," \
+      "appendfsync everysec; ringkv appendfsync everysec; a fresh server each"
+    print_families
+  fi
+  if [[ (-z "$ONLY" || "$ONLY" == zset-rss) ]] && grep -q '^zset-rss' "$MEMORY"; then
+    echo
+    echo "== One sorted set of $ZSET_MEMBERS members (issue 10): redis (no persistence) and" \
+      "ringkv (appendfsync everysec), loaded through redis-cli --pipe"
+    print_memory zset-rss members "members/s"
+    print_memory_ratio zset-rss ringkv redis
+  fi
+  if [[ (-z "$ONLY" || "$ONLY" == del-hash) && -s "$WORK/del-time.tsv" ]]; then
+    echo
+    echo "== DEL of one hash of $DH_FIELDS fields (issue 10): redis-aof (appendonly yes," \
+      "everysec) and ringkv (appendfsync everysec); the round trip of one DEL from redis-py"
+    print_memory del-hash fields "fields/s"
+    print_del_hash
+  fi
   if [[ (-z "$ONLY" || "$ONLY" == restart) && -s "$WORK/restart.tsv" ]]; then
     echo
     echo "== Restart: one ringkv node (appendfsync everysec) with $RESTART_KEYS keys of 100" \
@@ -944,5 +1245,8 @@ log "$(nproc) cores; load average $LOADAVG_START; work dir $WORK; one system at 
 [[ -z "$ONLY" || "$ONLY" == experiment ]] && section_experiment
 [[ -z "$ONLY" || "$ONLY" == forward ]] && section_forward
 [[ -z "$ONLY" || "$ONLY" == restart ]] && section_restart
+[[ -z "$ONLY" || "$ONLY" == families ]] && section_families
+[[ -z "$ONLY" || "$ONLY" == zset-rss ]] && section_zset_rss
+[[ -z "$ONLY" || "$ONLY" == del-hash ]] && section_del_hash
 REPORTED=1
 report
