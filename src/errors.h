@@ -29,6 +29,13 @@ inline constexpr std::string_view kDbIndexOutOfRange = "DB index is out of range
 inline constexpr std::string_view kMaxClients = "max number of clients reached";
 inline constexpr std::string_view kCrossSlot = "Keys in request don't hash to the same slot";
 inline constexpr std::string_view kInvalidCursor = "invalid cursor";
+inline constexpr std::string_view kMustBePositive = "value is out of range, must be positive";
+inline constexpr std::string_view kOutOfRange = "value is out of range";
+inline constexpr std::string_view kNumKeysPositive = "numkeys should be greater than 0";
+inline constexpr std::string_view kCountPositive = "count should be greater than 0";
+// getRangeLongFromObjectOrReply's text for -LONG_MAX..LONG_MAX.
+inline constexpr std::string_view kLongRange =
+    "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 // "wrong number of arguments for 'get' command" (name as the client sent it, lower-cased by
 // the caller; subcommands as "client|id").

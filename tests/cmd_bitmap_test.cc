@@ -10,34 +10,20 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/key_codec.h"
 
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
+
 const std::string kBadOffset = "-ERR bit offset is not an integer or out of range\r\n";
 const std::string kBadBit = "-ERR bit is not an integer or out of range\r\n";
 const std::string kBadType =
     "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
     "i64 is.\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const auto& i : items) out += i;
-  return out;
-}
 
 class BitmapCommandsTest : public ::testing::Test {
  protected:
@@ -121,7 +107,7 @@ TEST_F(BitmapCommandsTest, WritesKeepTheTtl) {
   EXPECT_EQ(h.Run({"setbit", "t", "100", "1"}), Int(0));
   EXPECT_EQ(h.Run({"ttl", "t"}), Int(100));
   EXPECT_EQ(h.Run({"bitfield", "t", "incrby", "u8", "0", "1", "set", "u8", "200", "1"}),
-            Arr({Int(17), Int(0)}));
+            RawArr({Int(17), Int(0)}));
   EXPECT_EQ(h.Run({"ttl", "t"}), Int(100));
   h.AdvanceClockMs(100001);
   EXPECT_EQ(h.Run({"getbit", "t", "3"}), Int(0));
@@ -328,75 +314,75 @@ TEST_F(BitmapCommandsTest, BitOpErrors) {
 // --- BITFIELD ----------------------------------------------------------------------------------
 
 TEST_F(BitmapCommandsTest, BitFieldGetSetIncrBy) {
-  EXPECT_EQ(h.Run({"bitfield", "missing", "get", "u8", "0"}), Arr({Int(0)}));
+  EXPECT_EQ(h.Run({"bitfield", "missing", "get", "u8", "0"}), RawArr({Int(0)}));
   EXPECT_EQ(h.Run({"exists", "missing"}), Int(0));  // GET alone never creates the key
-  EXPECT_EQ(h.Run({"bitfield", "missing"}), Arr({}));
-  EXPECT_EQ(h.Run({"bitfield", "k", "set", "u8", "0", "255"}), Arr({Int(0)}));
+  EXPECT_EQ(h.Run({"bitfield", "missing"}), RawArr({}));
+  EXPECT_EQ(h.Run({"bitfield", "k", "set", "u8", "0", "255"}), RawArr({Int(0)}));
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("\xff"));
   EXPECT_EQ(h.Run({"bitfield", "k",   "get", "u8", "0",   "get", "i8", "0",   "get", "u4",
                    "0",        "get", "i4",  "4",  "get", "u1",  "7",  "get", "i1",  "7"}),
-            Arr({Int(255), Int(-1), Int(15), Int(-1), Int(1), Int(-1)}));
+            RawArr({Int(255), Int(-1), Int(15), Int(-1), Int(1), Int(-1)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "set", "i8", "0", "-100", "get", "u8", "0"}),
-            Arr({Int(-1), Int(156)}));
+            RawArr({Int(-1), Int(156)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "incrby", "u8", "0", "10", "incrby", "u8", "0", "200"}),
-            Arr({Int(166), Int(110)}));  // WRAP by default
+            RawArr({Int(166), Int(110)}));  // WRAP by default
   EXPECT_EQ(h.Run({"bitfield", "k", "set", "u2", "100", "1", "get", "u2", "100"}),
-            Arr({Int(0), Int(1)}));
+            RawArr({Int(0), Int(1)}));
   EXPECT_EQ(h.Run({"strlen", "k"}), Int(13));
   // "#N" offsets are N times the type's width.
   EXPECT_EQ(h.Run({"bitfield", "k", "set", "u8", "#2", "7", "get", "u8", "#2", "get", "u16", "#1"}),
-            Arr({Int(0), Int(7), Int(1792)}));
+            RawArr({Int(0), Int(7), Int(1792)}));
   // Fields across byte boundaries, past the end of the value.
   EXPECT_EQ(h.Run({"set", "s", "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a"}), kOk);
   EXPECT_EQ(h.Run({"bitfield", "s",   "get", "u16", "4",   "get", "i32", "9",   "get", "u63",
                    "13",       "get", "i64", "17",  "get", "u12", "70",  "get", "i64", "60"}),
-            Arr({Int(0x1020), Int(67504138), Int(2319424522055352464), Int(434608410933072404),
-                 Int(1064), Int(-9182663718347997184)}));
+            RawArr({Int(0x1020), Int(67504138), Int(2319424522055352464), Int(434608410933072404),
+                    Int(1064), Int(-9182663718347997184)}));
 }
 
 TEST_F(BitmapCommandsTest, BitField64BitLimits) {
   EXPECT_EQ(h.Run({"bitfield", "k", "set", "i64", "0", "-1", "get", "i64", "0", "get", "u63", "0",
                    "get", "u63", "1"}),
-            Arr({Int(0), Int(-1), Int(9223372036854775807), Int(9223372036854775807)}));
+            RawArr({Int(0), Int(-1), Int(9223372036854775807), Int(9223372036854775807)}));
   EXPECT_EQ(
       h.Run({"bitfield", "k", "set", "i64", "0", "9223372036854775807", "incrby", "i64", "0", "1"}),
-      Arr({Int(-1), Int(INT64_MIN)}));
+      RawArr({Int(-1), Int(INT64_MIN)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "incrby", "i64", "0", "-1", "set", "i64",
                    "0", "9223372036854775807", "incrby", "i64", "0", "100"}),
-            Arr({Int(INT64_MIN), Int(INT64_MIN), Int(INT64_MAX)}));
+            RawArr({Int(INT64_MIN), Int(INT64_MIN), Int(INT64_MAX)}));
   EXPECT_EQ(
       h.Run({"bitfield", "k", "overflow", "fail", "incrby", "i64", "0", "1", "get", "i64", "0"}),
-      Arr({kNil, Int(INT64_MAX)}));
+      RawArr({kNil, Int(INT64_MAX)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "set", "u63", "0", "9223372036854775807",
                    "incrby", "u63", "0", "1", "incrby", "u63", "0", "-9223372036854775808"}),
-            Arr({Int(4611686018427387903), Int(INT64_MAX), Int(0)}));
+            RawArr({Int(4611686018427387903), Int(INT64_MAX), Int(0)}));
 }
 
 TEST_F(BitmapCommandsTest, BitFieldOverflow) {
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "wrap", "set", "u8", "0", "256", "get", "u8", "0"}),
-            Arr({Int(0), Int(0)}));
+            RawArr({Int(0), Int(0)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "set", "u8", "0", "256", "get", "u8", "0"}),
-            Arr({Int(0), Int(255)}));
+            RawArr({Int(0), Int(255)}));
   EXPECT_EQ(
       h.Run({"bitfield", "k", "overflow", "fail", "set", "u8", "0", "1000", "get", "u8", "0"}),
-      Arr({kNil, Int(255)}));
+      RawArr({kNil, Int(255)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "set", "u8", "0", "-1", "get", "u8", "0"}),
-            Arr({Int(255), Int(255)}));  // -1 read as 2^64-1: saturates high
+            RawArr({Int(255), Int(255)}));  // -1 read as 2^64-1: saturates high
   EXPECT_EQ(h.Run({"bitfield", "k",    "set",      "i8",  "0",      "120",  "incrby", "i8",
                    "0",        "10",   "overflow", "sat", "incrby", "i8",   "0",      "100",
                    "overflow", "fail", "incrby",   "i8",  "0",      "-1000"}),
-            Arr({Int(-1), Int(-126), Int(-26), kNil}));
+            RawArr({Int(-1), Int(-126), Int(-26), kNil}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "set", "i8", "0", "200", "set", "i8", "0",
                    "-200", "get", "i8", "0"}),
-            Arr({Int(-26), Int(127), Int(-128)}));
+            RawArr({Int(-26), Int(127), Int(-128)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "wrap", "set", "i8", "0", "200", "get", "i8", "0"}),
-            Arr({Int(-128), Int(-56)}));
+            RawArr({Int(-128), Int(-56)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "sat", "incrby", "u8", "0", "-1000"}),
-            Arr({Int(0)}));
-  EXPECT_EQ(h.Run({"bitfield", "k", "OVERFLOW", "FAIL"}), Arr({}));
+            RawArr({Int(0)}));
+  EXPECT_EQ(h.Run({"bitfield", "k", "OVERFLOW", "FAIL"}), RawArr({}));
   // OVERFLOW FAIL still creates and pads the key, as Redis does.
   EXPECT_EQ(h.Run({"bitfield", "fresh", "overflow", "fail", "set", "u8", "80", "256"}),
-            Arr({kNil}));
+            RawArr({kNil}));
   EXPECT_EQ(h.Run({"get", "fresh"}), Bulk(std::string(11, '\0')));
 }
 
@@ -418,7 +404,7 @@ TEST_F(BitmapCommandsTest, BitFieldErrors) {
   EXPECT_EQ(h.Run({"bitfield", "k", "get", "u8", "#-1"}), kBadOffset);
   EXPECT_EQ(h.Run({"bitfield", "k", "get", "u8", "#"}), kBadOffset);
   EXPECT_EQ(h.Run({"bitfield", "k", "get", "u8", "#536870912"}), kBadOffset);
-  EXPECT_EQ(h.Run({"bitfield", "k", "get", "u8", "#536870911"}), Arr({Int(0)}));
+  EXPECT_EQ(h.Run({"bitfield", "k", "get", "u8", "#536870911"}), RawArr({Int(0)}));
   EXPECT_EQ(h.Run({"bitfield", "k", "set", "u8", "0", "x"}), kNotInt);
   EXPECT_EQ(h.Run({"bitfield", "k", "incrby", "u8", "0", "9223372036854775808"}), kNotInt);
   // Every subcommand is checked before anything is written.
@@ -428,16 +414,16 @@ TEST_F(BitmapCommandsTest, BitFieldErrors) {
 }
 
 TEST_F(BitmapCommandsTest, BitFieldRo) {
-  EXPECT_EQ(h.Run({"bitfield_ro", "missing", "get", "u8", "0"}), Arr({Int(0)}));
-  EXPECT_EQ(h.Run({"bitfield_ro", "missing"}), Arr({}));
+  EXPECT_EQ(h.Run({"bitfield_ro", "missing", "get", "u8", "0"}), RawArr({Int(0)}));
+  EXPECT_EQ(h.Run({"bitfield_ro", "missing"}), RawArr({}));
   EXPECT_EQ(h.Run({"set", "k", "\xab\xcd"}), kOk);
   EXPECT_EQ(h.Run({"bitfield_ro", "k", "get", "u8", "0", "get", "i8", "0", "get", "u16", "#0",
                    "get", "i12", "#1"}),
-            Arr({Int(0xab), Int(-85), Int(0xabcd), Int(-768)}));
+            RawArr({Int(0xab), Int(-85), Int(0xabcd), Int(-768)}));
   const std::string ro_err = Err("ERR BITFIELD_RO only supports the GET subcommand");
   EXPECT_EQ(h.Run({"bitfield_ro", "k", "get", "u8", "0", "set", "u8", "0", "1"}), ro_err);
   EXPECT_EQ(h.Run({"bitfield_ro", "k", "incrby", "u8", "0", "1"}), ro_err);
-  EXPECT_EQ(h.Run({"bitfield_ro", "k", "overflow", "sat", "get", "u8", "0"}), Arr({Int(0xab)}));
+  EXPECT_EQ(h.Run({"bitfield_ro", "k", "overflow", "sat", "get", "u8", "0"}), RawArr({Int(0xab)}));
   EXPECT_EQ(h.Run({"bitfield_ro", "k", "set", "u8", "0", "x"}), kNotInt);  // parsed first
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("\xab\xcd"));
 }
@@ -473,7 +459,7 @@ TEST_F(BitmapCommandsTest, StringKeysAreRightType) {
   EXPECT_EQ(h.Run({"getbit", "s", "0"}), Int(1));
   EXPECT_EQ(h.Run({"bitcount", "s"}), Int(1));
   EXPECT_EQ(h.Run({"bitpos", "s", "0"}), Int(1));
-  EXPECT_EQ(h.Run({"bitfield_ro", "s", "get", "u1", "0"}), Arr({Int(1)}));
+  EXPECT_EQ(h.Run({"bitfield_ro", "s", "get", "u1", "0"}), RawArr({Int(1)}));
   EXPECT_EQ(h.Run({"lcs", "s", "s"}), Bulk("\x80"));
 }
 
@@ -483,24 +469,24 @@ TEST_F(BitmapCommandsTest, Lcs) {
   EXPECT_EQ(h.Run({"lcs", "m1", "m2"}), Bulk(""));
   EXPECT_EQ(h.Run({"lcs", "m1", "m2", "len"}), Int(0));
   EXPECT_EQ(h.Run({"lcs", "m1", "m2", "idx"}),
-            Arr({Bulk("matches"), Arr({}), Bulk("len"), Int(0)}));
+            RawArr({Bulk("matches"), RawArr({}), Bulk("len"), Int(0)}));
   EXPECT_EQ(h.Run({"mset", "key1", "ohmytext", "key2", "mynewtext"}), kOk);
   EXPECT_EQ(h.Run({"lcs", "key1", "key2"}), Bulk("mytext"));
   EXPECT_EQ(h.Run({"lcs", "key1", "key2", "LEN"}), Int(6));
   EXPECT_EQ(h.Run({"lcs", "key1", "key2", "idx"}),
-            Arr({Bulk("matches"),
-                 Arr({Arr({Arr({Int(4), Int(7)}), Arr({Int(5), Int(8)})}),
-                      Arr({Arr({Int(2), Int(3)}), Arr({Int(0), Int(1)})})}),
-                 Bulk("len"), Int(6)}));
-  EXPECT_EQ(
-      h.Run({"lcs", "key1", "key2", "idx", "minmatchlen", "4", "withmatchlen"}),
-      Arr({Bulk("matches"), Arr({Arr({Arr({Int(4), Int(7)}), Arr({Int(5), Int(8)}), Int(4)})}),
-           Bulk("len"), Int(6)}));
+            RawArr({Bulk("matches"),
+                    RawArr({RawArr({RawArr({Int(4), Int(7)}), RawArr({Int(5), Int(8)})}),
+                            RawArr({RawArr({Int(2), Int(3)}), RawArr({Int(0), Int(1)})})}),
+                    Bulk("len"), Int(6)}));
+  EXPECT_EQ(h.Run({"lcs", "key1", "key2", "idx", "minmatchlen", "4", "withmatchlen"}),
+            RawArr({Bulk("matches"),
+                    RawArr({RawArr({RawArr({Int(4), Int(7)}), RawArr({Int(5), Int(8)}), Int(4)})}),
+                    Bulk("len"), Int(6)}));
   EXPECT_EQ(h.Run({"lcs", "key1", "key2", "idx", "minmatchlen", "-5", "withmatchlen"}),
-            Arr({Bulk("matches"),
-                 Arr({Arr({Arr({Int(4), Int(7)}), Arr({Int(5), Int(8)}), Int(4)}),
-                      Arr({Arr({Int(2), Int(3)}), Arr({Int(0), Int(1)}), Int(2)})}),
-                 Bulk("len"), Int(6)}));
+            RawArr({Bulk("matches"),
+                    RawArr({RawArr({RawArr({Int(4), Int(7)}), RawArr({Int(5), Int(8)}), Int(4)}),
+                            RawArr({RawArr({Int(2), Int(3)}), RawArr({Int(0), Int(1)}), Int(2)})}),
+                    Bulk("len"), Int(6)}));
   // WITHMATCHLEN and MINMATCHLEN without IDX change nothing.
   EXPECT_EQ(h.Run({"lcs", "key1", "key2", "withmatchlen", "minmatchlen", "3"}), Bulk("mytext"));
   EXPECT_EQ(h.Run({"lcs", "key1", "missing"}), Bulk(""));
@@ -517,7 +503,8 @@ TEST_F(BitmapCommandsTest, LcsResp3) {
   EXPECT_EQ(h.Run({"mset", "key1", "ohmytext", "key2", "mynewtext"}), kOk);
   EXPECT_EQ(h.Run({"lcs", "key1", "key2", "idx", "minmatchlen", "4"}),
             "%2\r\n" + Bulk("matches") +
-                Arr({Arr({Arr({Int(4), Int(7)}), Arr({Int(5), Int(8)})})}) + Bulk("len") + Int(6));
+                RawArr({RawArr({RawArr({Int(4), Int(7)}), RawArr({Int(5), Int(8)})})}) +
+                Bulk("len") + Int(6));
   EXPECT_EQ(h.Run({"bitfield", "k", "overflow", "fail", "set", "u8", "0", "256"}), "*1\r\n_\r\n");
 }
 
@@ -564,7 +551,7 @@ TEST_F(BitmapCommandsTest, MultiExec) {
   EXPECT_EQ(h.Run({"lcs", "k", "k", "len"}), "+QUEUED\r\n");
   EXPECT_EQ(h.Run({"setbit", "k", "-1", "1"}), "+QUEUED\r\n");  // a runtime error in place
   EXPECT_EQ(h.Run({"exec"}),
-            Arr({Int(0), Int(1), Arr({Int(6)}), Int(1), Int(1), Int(1), kBadOffset}));
+            RawArr({Int(0), Int(1), RawArr({Int(6)}), Int(1), Int(1), Int(1), kBadOffset}));
   EXPECT_EQ(h.Run({"get", "k"}), Bulk("\x60"));
   EXPECT_EQ(h.Run({"get", "d"}), Bulk("\x9f"));
 }

@@ -19,57 +19,19 @@
 
 #include "command_harness.h"
 #include "group_commit.h"
+#include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"
 
 namespace ringkv {
 namespace {
 
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
+
 using storage::ValueType;
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNull3 = "_\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const std::string kSame = "-ERR source and destination objects are the same\r\n";
 const std::string kDbRange = "-ERR DB index is out of range\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += Bulk(s);
-  return out;
-}
-
-// Splits a RESP2 reply into its bulk payloads (our strings never hold CR/LF).
-std::vector<std::string> Bulks(const std::string& reply) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < reply.size()) {
-    size_t eol = reply.find("\r\n", pos);
-    if (eol == std::string::npos) break;
-    if (reply[pos] == '$' && reply[pos + 1] != '-') {
-      size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
-      out.push_back(reply.substr(eol + 2, len));
-      pos = eol + 2 + len + 2;
-    } else {
-      pos = eol + 2;
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> Sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"
 #include "watch.h"
@@ -22,25 +23,7 @@
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNull3 = "_\r\n";
-const std::string kEmpty = "*0\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += Bulk(s);
-  return out;
-}
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
 
 // A parsed RESP2/RESP3 reply: enough of the protocol for these tests.
 struct Value {
@@ -257,9 +240,9 @@ TEST_F(HashCommandsTest, DelOfAHashForgetsItsFields) {
 // ---- HGETALL / HKEYS / HVALS -----------------------------------------------------------------
 
 TEST_F(HashCommandsTest, GetAllShapes) {
-  EXPECT_EQ(Run({"hgetall", "nokey"}), kEmpty);
-  EXPECT_EQ(Run({"hkeys", "nokey"}), kEmpty);
-  EXPECT_EQ(Run({"hvals", "nokey"}), kEmpty);
+  EXPECT_EQ(Run({"hgetall", "nokey"}), kEmptyArray);
+  EXPECT_EQ(Run({"hkeys", "nokey"}), kEmptyArray);
+  EXPECT_EQ(Run({"hvals", "nokey"}), kEmptyArray);
   Run({"hset", "h", "b", "2", "a", "1", "c", "3"});
   EXPECT_EQ(Run({"hgetall", "h"}), Arr({"a", "1", "b", "2", "c", "3"}));
   EXPECT_EQ(Run({"hkeys", "h"}), Arr({"a", "b", "c"}));
@@ -267,8 +250,8 @@ TEST_F(HashCommandsTest, GetAllShapes) {
 
   h.SetProto(3);
   EXPECT_EQ(Run({"hgetall", "nokey"}), "%0\r\n");
-  EXPECT_EQ(Run({"hkeys", "nokey"}), kEmpty);
-  EXPECT_EQ(Run({"hvals", "nokey"}), kEmpty);
+  EXPECT_EQ(Run({"hkeys", "nokey"}), kEmptyArray);
+  EXPECT_EQ(Run({"hvals", "nokey"}), kEmptyArray);
   EXPECT_EQ(Run({"hgetall", "h"}),
             "%3\r\n" + Bulk("a") + Bulk("1") + Bulk("b") + Bulk("2") + Bulk("c") + Bulk("3"));
   EXPECT_EQ(Run({"hkeys", "h"}), Arr({"a", "b", "c"}));
@@ -381,15 +364,15 @@ TEST_F(HashCommandsTest, HRandFieldArgumentErrors) {
 
 TEST_F(HashCommandsTest, HRandFieldEmptyAndZero) {
   EXPECT_EQ(Run({"hrandfield", "nokey"}), kNil);
-  EXPECT_EQ(Run({"hrandfield", "nokey", "5"}), kEmpty);
-  EXPECT_EQ(Run({"hrandfield", "nokey", "-5", "withvalues"}), kEmpty);
+  EXPECT_EQ(Run({"hrandfield", "nokey", "5"}), kEmptyArray);
+  EXPECT_EQ(Run({"hrandfield", "nokey", "-5", "withvalues"}), kEmptyArray);
   Run({"hset", "h", "a", "1"});
-  EXPECT_EQ(Run({"hrandfield", "h", "0"}), kEmpty);
-  EXPECT_EQ(Run({"hrandfield", "h", "0", "withvalues"}), kEmpty);
+  EXPECT_EQ(Run({"hrandfield", "h", "0"}), kEmptyArray);
+  EXPECT_EQ(Run({"hrandfield", "h", "0", "withvalues"}), kEmptyArray);
   h.SetProto(3);
   EXPECT_EQ(Run({"hrandfield", "nokey"}), kNull3);
-  EXPECT_EQ(Run({"hrandfield", "nokey", "5"}), kEmpty);
-  EXPECT_EQ(Run({"hrandfield", "h", "0"}), kEmpty);
+  EXPECT_EQ(Run({"hrandfield", "nokey", "5"}), kEmptyArray);
+  EXPECT_EQ(Run({"hrandfield", "h", "0"}), kEmptyArray);
 }
 
 TEST_F(HashCommandsTest, HRandFieldSingle) {
@@ -686,7 +669,7 @@ TEST_F(HashCommandsTest, ExpiryAndTtl) {
   h.AdvanceClockMs(2);
   EXPECT_EQ(Run({"hlen", "h"}), Int(0));
   EXPECT_EQ(Run({"hget", "h", "b"}), kNil);
-  EXPECT_EQ(Run({"hgetall", "h"}), kEmpty);
+  EXPECT_EQ(Run({"hgetall", "h"}), kEmptyArray);
   EXPECT_EQ(Run({"hscan", "h", "0"}), "*2\r\n$1\r\n0\r\n*0\r\n");
   EXPECT_EQ(Run({"hrandfield", "h"}), kNil);
   // Recreated after expiry: no TTL, no old fields.

@@ -12,39 +12,12 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-
-// Splits a RESP2 reply of bulk strings and nested arrays into its bulk payloads (enough for
-// KEYS and SCAN replies, whose strings we create and which never contain CR/LF here).
-std::vector<std::string> Bulks(const std::string& reply) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < reply.size()) {
-    size_t eol = reply.find("\r\n", pos);
-    if (eol == std::string::npos) break;
-    if (reply[pos] == '$') {
-      size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
-      out.push_back(reply.substr(eol + 2, len));
-      pos = eol + 2 + len + 2;
-    } else {
-      pos = eol + 2;
-    }
-  }
-  return out;
-}
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
 
 class KeyCommandsTest : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"
 #include "watch.h"
@@ -22,34 +23,12 @@
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNilArray = "*-1\r\n";
-const std::string kNull3 = "_\r\n";
-const std::string kEmpty = "*0\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
+
 const std::string kMustBePositive = "-ERR value is out of range, must be positive\r\n";
 const std::string kTimeoutNotFloat = "-ERR timeout is not a float or out of range\r\n";
 const std::string kTimeoutNegative = "-ERR timeout is negative\r\n";
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& i : items) out += Bulk(i);
-  return out;
-}
-std::string Ints(const std::vector<long long>& v) {
-  std::string out = "*" + std::to_string(v.size()) + "\r\n";
-  for (long long i : v) out += Int(i);
-  return out;
-}
 std::string KeyAndArr(const std::string& key, const std::vector<std::string>& items) {
   return "*2\r\n" + Bulk(key) + Arr(items);
 }
@@ -155,7 +134,7 @@ TEST_F(ListCommandsTest, PopSingleAndCount) {
   EXPECT_EQ(Run({"rpop", "l"}), Bulk("f"));
   EXPECT_EQ(Run({"lpop", "l", "2"}), Arr({"b", "c"}));
   EXPECT_EQ(Run({"rpop", "l", "1"}), Arr({"e"}));
-  EXPECT_EQ(Run({"lpop", "l", "0"}), kEmpty);
+  EXPECT_EQ(Run({"lpop", "l", "0"}), kEmptyArray);
   EXPECT_EQ(Run({"rpop", "l", "10"}), Arr({"d"}));
   EXPECT_EQ(Run({"exists", "l"}), Int(0));
   CheckInvariant("l");
@@ -178,7 +157,7 @@ TEST_F(ListCommandsTest, PopMissingKeyShapes) {
   EXPECT_EQ(Run({"lpop", "l", "2"}), kNull3);
   EXPECT_EQ(Run({"rpop", "l", "0"}), kNull3);
   Run({"rpush", "l", "a"});
-  EXPECT_EQ(Run({"lpop", "l", "0"}), kEmpty);
+  EXPECT_EQ(Run({"lpop", "l", "0"}), kEmptyArray);
   EXPECT_EQ(Run({"lpop", "l", "5"}), Arr({"a"}));
 }
 
@@ -201,14 +180,14 @@ TEST_F(ListCommandsTest, Range) {
   EXPECT_EQ(Run({"lrange", "l", "-3", "-1"}), Arr({"7", "8", "9"}));
   EXPECT_EQ(Run({"lrange", "l", "-100", "2"}), Arr({"0", "1", "2"}));
   EXPECT_EQ(Run({"lrange", "l", "8", "100"}), Arr({"8", "9"}));
-  EXPECT_EQ(Run({"lrange", "l", "5", "2"}), kEmpty);
-  EXPECT_EQ(Run({"lrange", "l", "10", "20"}), kEmpty);
-  EXPECT_EQ(Run({"lrange", "l", "-1", "-5"}), kEmpty);
+  EXPECT_EQ(Run({"lrange", "l", "5", "2"}), kEmptyArray);
+  EXPECT_EQ(Run({"lrange", "l", "10", "20"}), kEmptyArray);
+  EXPECT_EQ(Run({"lrange", "l", "-1", "-5"}), kEmptyArray);
   EXPECT_EQ(Run({"lrange", "l", "-9223372036854775808", "9223372036854775807"}),
             Run({"lrange", "l", "0", "-1"}));
   EXPECT_EQ(Run({"lrange", "l", "a", "1"}), kNotInt);
   EXPECT_EQ(Run({"lrange", "l", "1", "b"}), kNotInt);
-  EXPECT_EQ(Run({"lrange", "missing", "0", "-1"}), kEmpty);
+  EXPECT_EQ(Run({"lrange", "missing", "0", "-1"}), kEmptyArray);
   EXPECT_EQ(Run({"lrange", "missing", "x", "-1"}), kNotInt);  // parsed before the lookup
 }
 
@@ -354,12 +333,12 @@ TEST_F(ListCommandsTest, Pos) {
   EXPECT_EQ(Run({"lpos", "l", "c", "RANK", "-1", "MAXLEN", "1", "COUNT", "0"}), Ints({7}));
   EXPECT_EQ(Run({"lpos", "l", "c", "RANK", "-2", "MAXLEN", "1"}), kNil);
   EXPECT_EQ(Run({"lpos", "l", "zz"}), kNil);
-  EXPECT_EQ(Run({"lpos", "l", "zz", "COUNT", "0"}), kEmpty);
+  EXPECT_EQ(Run({"lpos", "l", "zz", "COUNT", "0"}), kEmptyArray);
   // Redis's LONG_MIN rank: rank 1 from the tail, and COUNT never stops it.
   EXPECT_EQ(Run({"lpos", "l", "c", "RANK", "-9223372036854775808"}), Int(7));
   EXPECT_EQ(Run({"lpos", "l", "c", "RANK", "-9223372036854775808", "COUNT", "2"}), Ints({7, 6, 2}));
   EXPECT_EQ(Run({"lpos", "missing", "c"}), kNil);
-  EXPECT_EQ(Run({"lpos", "missing", "c", "COUNT", "1"}), kEmpty);
+  EXPECT_EQ(Run({"lpos", "missing", "c", "COUNT", "1"}), kEmptyArray);
   h.SetProto(3);
   EXPECT_EQ(Run({"lpos", "l", "zz"}), kNull3);
   EXPECT_EQ(Run({"lpos", "missing", "c"}), kNull3);
@@ -569,7 +548,7 @@ TEST_F(ListCommandsTest, ExpiryKeepsAndEnds) {
   EXPECT_EQ(Run({"pttl", "l"}), Int(1000));
   h.AdvanceClockMs(1001);
   EXPECT_EQ(Run({"llen", "l"}), Int(0));
-  EXPECT_EQ(Run({"lrange", "l", "0", "-1"}), kEmpty);
+  EXPECT_EQ(Run({"lrange", "l", "0", "-1"}), kEmptyArray);
   EXPECT_EQ(Run({"lpop", "l"}), kNil);
   // A new list under an expired name has none of the old items and no TTL.
   EXPECT_EQ(Run({"rpush", "l", "new"}), Int(1));
@@ -646,7 +625,7 @@ TEST_F(ListCommandsTest, RandomEditsMatchAModel) {
   auto value = [&] { return std::string(1, static_cast<char>('a' + pick(4))); };
   auto expect_range = [&] {
     std::vector<std::string> items(model.begin(), model.end());
-    EXPECT_EQ(Range("l"), model.empty() ? kEmpty : Arr(items));
+    EXPECT_EQ(Range("l"), model.empty() ? kEmptyArray : Arr(items));
     CheckInvariant("l");
   };
   for (int step = 0; step < 3000; ++step) {

@@ -12,49 +12,14 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"
 
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const std::string kEmptyArray = "*0\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-
-// The bulk payloads of a reply, in order (enough for arrays/sets of bulks and SSCAN's nesting;
-// payloads may hold any bytes).
-std::vector<std::string> Bulks(const std::string& reply) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < reply.size()) {
-    size_t eol = reply.find("\r\n", pos);
-    if (eol == std::string::npos) break;
-    if (reply[pos] == '$') {
-      size_t len = std::stoul(reply.substr(pos + 1, eol - pos - 1));
-      out.push_back(reply.substr(eol + 2, len));
-      pos = eol + 2 + len + 2;
-    } else {
-      pos = eol + 2;
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> Sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
 
 // The header line of a reply ("*3", "~2").
 std::string Header(const std::string& reply) { return reply.substr(0, reply.find("\r\n")); }

@@ -11,21 +11,12 @@
 #include <vector>
 
 #include "command_harness.h"
+#include "resp_expect.h"
 
 namespace ringkv {
 namespace {
 
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kNotFloat = "-ERR value is not a valid float\r\n";
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
 
 class StringCommandsTest : public ::testing::Test {
  protected:

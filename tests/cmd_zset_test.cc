@@ -19,6 +19,7 @@
 
 #include "command_harness.h"
 #include "resp/reply_reader.h"
+#include "resp_expect.h"
 #include "server_state.h"
 #include "watch.h"
 
@@ -30,31 +31,13 @@ Status PopFromZset(CommandContext& ctx, const std::vector<std::string_view>& key
 
 namespace {
 
+using namespace test;  // kOk, Bulk(), Arr(), ...: resp_expect.h
+
 using Argv = std::vector<std::string>;
 
-const std::string kNil = "$-1\r\n";
-const std::string kNil3 = "_\r\n";
-const std::string kEmpty = "*0\r\n";
-const std::string kSyntax = "-ERR syntax error\r\n";
-const std::string kNotInt = "-ERR value is not an integer or out of range\r\n";
-const std::string kNotFloat = "-ERR value is not a valid float\r\n";
-const std::string kWrongType =
-    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const std::string kMinMaxFloat = "-ERR min or max is not a float\r\n";
 const std::string kMinMaxLex = "-ERR min or max not valid string range item\r\n";
 
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(const std::string& msg) { return "-" + msg + "\r\n"; }
-std::string Dbl3(const std::string& s) { return "," + s + "\r\n"; }
-// An array of bulk strings.
-std::string Arr(const std::vector<std::string>& items) {
-  std::string out = "*" + std::to_string(items.size()) + "\r\n";
-  for (const std::string& s : items) out += Bulk(s);
-  return out;
-}
 // RESP3 [[member, score], ...] with scores as doubles.
 std::string Pairs3(const std::vector<std::pair<std::string, std::string>>& items) {
   std::string out = "*" + std::to_string(items.size()) + "\r\n";
@@ -143,7 +126,7 @@ TEST_F(ZsetCommandsTest, ZaddIncr) {
             Err("ERR INCR option supports a single increment-element pair"));
   h.SetProto(3);
   EXPECT_EQ(R({"zadd", "z", "incr", "1", "b"}), Dbl3("1"));
-  EXPECT_EQ(R({"zadd", "z", "nx", "incr", "1", "b"}), kNil3);
+  EXPECT_EQ(R({"zadd", "z", "nx", "incr", "1", "b"}), kNull3);
 }
 
 TEST_F(ZsetCommandsTest, ZaddErrors) {
@@ -202,7 +185,7 @@ TEST_F(ZsetCommandsTest, ScoreFormatsResp2AndResp3) {
   EXPECT_EQ(R({"zscore", "z", "a"}), Dbl3("1.1000000000000001"));
   EXPECT_EQ(R({"zscore", "z", "d"}), Dbl3("-inf"));
   EXPECT_EQ(R({"zscore", "z", "e"}), Dbl3("inf"));
-  EXPECT_EQ(R({"zscore", "z", "nope"}), kNil3);
+  EXPECT_EQ(R({"zscore", "z", "nope"}), kNull3);
   EXPECT_EQ(R({"zmscore", "z", "j", "nope", "e"}), "*3\r\n,0.5\r\n_\r\n,inf\r\n");
   // ZINCRBY with -0 on a new member answers -0 (the computed score), as Redis does.
   EXPECT_EQ(R({"zincrby", "z", "-0", "negzero"}), Dbl3("-0"));
@@ -257,7 +240,7 @@ TEST_F(ZsetCommandsTest, Ranks) {
   EXPECT_EQ(R({"zrank", "z", "x"}), kNil);
   EXPECT_EQ(R({"zrank", "nokey", "x"}), kNil);
   h.SetProto(3);
-  EXPECT_EQ(R({"zrevrank", "z", "x"}), kNil3);
+  EXPECT_EQ(R({"zrevrank", "z", "x"}), kNull3);
 }
 
 // --- ZCOUNT / ZLEXCOUNT and ranges ---------------------------------------------------------------
@@ -302,10 +285,10 @@ TEST_F(ZsetCommandsTest, ZlexcountAndLexRanges) {
   }
   EXPECT_EQ(R({"zrangebylex", "z", "-", "+"}), Arr({"", "a", "aa", "b", "c", "d", "\xff"}));
   EXPECT_EQ(R({"zrangebylex", "z", "(aa", "+", "limit", "1", "2"}), Arr({"c", "d"}));
-  EXPECT_EQ(R({"zrangebylex", "z", "-", "+", "limit", "-1", "2"}), kEmpty);
+  EXPECT_EQ(R({"zrangebylex", "z", "-", "+", "limit", "-1", "2"}), kEmptyArray);
   EXPECT_EQ(R({"zrangebylex", "z", "-", "+", "limit", "5", "-1"}), Arr({"d", "\xff"}));
   EXPECT_EQ(R({"zrevrangebylex", "z", "[c", "(a"}), Arr({"c", "b", "aa"}));
-  EXPECT_EQ(R({"zrevrangebylex", "z", "-", "+"}), kEmpty);
+  EXPECT_EQ(R({"zrevrangebylex", "z", "-", "+"}), kEmptyArray);
   EXPECT_EQ(R({"zrangebylex", "z", "-", "+", "withscores"}),
             Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
   EXPECT_EQ(R({"zrange", "z", "[a", "[b", "bylex", "withscores"}),
@@ -318,9 +301,9 @@ TEST_F(ZsetCommandsTest, LexRangesOverMixedScoresFollowRedisWalk) {
   R({"zadd", "m", "1", "d", "2", "a", "3", "c", "4", "b", "5", "e"});
   EXPECT_EQ(R({"zrangebylex", "m", "-", "+"}), Arr({"d", "a", "c", "b", "e"}));
   EXPECT_EQ(R({"zrangebylex", "m", "[b", "+"}), Arr({"d", "a", "c", "b", "e"}));
-  EXPECT_EQ(R({"zrangebylex", "m", "[a", "[c"}), kEmpty);
+  EXPECT_EQ(R({"zrangebylex", "m", "[a", "[c"}), kEmptyArray);
   EXPECT_EQ(R({"zrangebylex", "m", "[c", "[e"}), Arr({"d", "a", "c", "b", "e"}));
-  EXPECT_EQ(R({"zrevrangebylex", "m", "[c", "[a"}), kEmpty);
+  EXPECT_EQ(R({"zrevrangebylex", "m", "[c", "[a"}), kEmptyArray);
   EXPECT_EQ(R({"zrevrangebylex", "m", "[d", "-"}), Arr({"b", "c", "a", "d"}));
   EXPECT_EQ(R({"zlexcount", "m", "[b", "[d"}), Int(4));
   EXPECT_EQ(R({"zremrangebylex", "m", "[d", "[d"}), Int(4));
@@ -336,11 +319,11 @@ TEST_F(ZsetCommandsTest, ZrangeByRank) {
   EXPECT_EQ(R({"zrange", "z", "-2", "-1"}), Arr({"d", "e"}));
   EXPECT_EQ(R({"zrange", "z", "-100", "0"}), Arr({"a"}));
   EXPECT_EQ(R({"zrange", "z", "3", "100"}), Arr({"d", "e"}));
-  EXPECT_EQ(R({"zrange", "z", "3", "1"}), kEmpty);
-  EXPECT_EQ(R({"zrange", "z", "5", "10"}), kEmpty);
+  EXPECT_EQ(R({"zrange", "z", "3", "1"}), kEmptyArray);
+  EXPECT_EQ(R({"zrange", "z", "5", "10"}), kEmptyArray);
   EXPECT_EQ(R({"zrange", "z", "0", "1", "rev", "withscores"}), Arr({"e", "5", "d", "4"}));
   EXPECT_EQ(R({"zrevrange", "z", "1", "2"}), Arr({"d", "c"}));
-  EXPECT_EQ(R({"zrange", "nokey", "0", "-1"}), kEmpty);
+  EXPECT_EQ(R({"zrange", "nokey", "0", "-1"}), kEmptyArray);
   // LIMIT with a rank range is refused unless the count is -1 (Redis checks limit != -1).
   EXPECT_EQ(R({"zrange", "z", "0", "-1", "limit", "0", "1"}),
             Err("ERR syntax error, LIMIT is only supported in combination with either BYSCORE "
@@ -362,11 +345,11 @@ TEST_F(ZsetCommandsTest, ZrangeByScore) {
   EXPECT_EQ(R({"zrange", "z", "(2", "4", "byscore", "withscores"}), Arr({"c", "3", "d", "4"}));
   EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "1", "3"}), Arr({"b", "c", "d"}));
   EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "5", "-1"}), Arr({"f", "g"}));
-  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "-1", "3"}), kEmpty);
-  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "7", "3"}), kEmpty);
-  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "0", "0"}), kEmpty);
+  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "-1", "3"}), kEmptyArray);
+  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "7", "3"}), kEmptyArray);
+  EXPECT_EQ(R({"zrange", "z", "-inf", "+inf", "byscore", "limit", "0", "0"}), kEmptyArray);
   EXPECT_EQ(R({"zrange", "z", "4", "2", "byscore", "rev"}), Arr({"d", "c", "b"}));
-  EXPECT_EQ(R({"zrange", "z", "2", "4", "byscore", "rev"}), kEmpty);
+  EXPECT_EQ(R({"zrange", "z", "2", "4", "byscore", "rev"}), kEmptyArray);
   EXPECT_EQ(R({"zrange", "z", "5", "5", "byscore", "rev"}), Arr({"g", "f", "e"}));
   EXPECT_EQ(R({"zrangebyscore", "z", "-inf", "+inf", "withscores", "limit", "2", "2"}),
             Arr({"c", "3", "d", "4"}));
@@ -442,10 +425,10 @@ TEST_F(ZsetCommandsTest, Zpop) {
   EXPECT_EQ(R({"zpopmin", "z"}), Arr({"a", "1"}));
   EXPECT_EQ(R({"zpopmax", "z"}), Arr({"e", "5"}));
   EXPECT_EQ(R({"zpopmin", "z", "2"}), Arr({"b", "2", "c", "3"}));
-  EXPECT_EQ(R({"zpopmax", "z", "0"}), kEmpty);
+  EXPECT_EQ(R({"zpopmax", "z", "0"}), kEmptyArray);
   EXPECT_EQ(R({"zpopmax", "z", "10"}), Arr({"d", "4"}));
   EXPECT_EQ(R({"exists", "z"}), Int(0));
-  EXPECT_EQ(R({"zpopmin", "z"}), kEmpty);
+  EXPECT_EQ(R({"zpopmin", "z"}), kEmptyArray);
   EXPECT_EQ(R({"zpopmin", "z", "-1"}), Err("ERR value is out of range, must be positive"));
   EXPECT_EQ(R({"zpopmin", "z", "abc"}), Err("ERR value is out of range, must be positive"));
   EXPECT_EQ(R({"zpopmin", "z", "1", "2"}), kSyntax);
@@ -453,7 +436,7 @@ TEST_F(ZsetCommandsTest, Zpop) {
   h.SetProto(3);
   EXPECT_EQ(R({"zpopmin", "z"}), "*2\r\n$1\r\na\r\n,1\r\n");  // flat without COUNT
   EXPECT_EQ(R({"zpopmin", "z", "1"}), Pairs3({{"b", "2"}}));
-  EXPECT_EQ(R({"zpopmin", "z", "1"}), kEmpty);
+  EXPECT_EQ(R({"zpopmin", "z", "1"}), kEmptyArray);
 }
 
 TEST_F(ZsetCommandsTest, Zmpop) {
@@ -481,7 +464,7 @@ TEST_F(ZsetCommandsTest, Zmpop) {
   h.SetProto(3);
   EXPECT_EQ(R({"zmpop", "1", "z1", "min"}),
             "*2\r\n" + Bulk("z1") + "*1\r\n*2\r\n" + Bulk("c") + Dbl3("3"));
-  EXPECT_EQ(R({"zmpop", "1", "z1", "min"}), kNil3);
+  EXPECT_EQ(R({"zmpop", "1", "z1", "min"}), kNull3);
 }
 
 TEST_F(ZsetCommandsTest, PopFromZsetForBlockingCallers) {
@@ -511,7 +494,7 @@ TEST_F(ZsetCommandsTest, PopFromZsetForBlockingCallers) {
 
 TEST_F(ZsetCommandsTest, Zrandmember) {
   EXPECT_EQ(R({"zrandmember", "nokey"}), kNil);
-  EXPECT_EQ(R({"zrandmember", "nokey", "5"}), kEmpty);
+  EXPECT_EQ(R({"zrandmember", "nokey", "5"}), kEmptyArray);
   R({"zadd", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"});
   const std::set<std::string> all{"a", "b", "c", "d", "e"};
   for (int i = 0; i < 20; ++i) {
@@ -520,7 +503,7 @@ TEST_F(ZsetCommandsTest, Zrandmember) {
   }
   // All of them, highest score first, when count >= size.
   EXPECT_EQ(R({"zrandmember", "z", "10"}), Arr({"e", "d", "c", "b", "a"}));
-  EXPECT_EQ(R({"zrandmember", "z", "0"}), kEmpty);
+  EXPECT_EQ(R({"zrandmember", "z", "0"}), kEmptyArray);
   for (int count : {1, 2, 3, 4}) {
     std::vector<std::string> got = Strings(R({"zrandmember", "z", std::to_string(count)}));
     std::set<std::string> distinct(got.begin(), got.end());
@@ -572,11 +555,11 @@ TEST_F(ZsetCommandsTest, SetAlgebra) {
   EXPECT_EQ(R({"zinter", "2", "a", "b", "aggregate", "max", "withscores"}),
             Arr({"y", "10", "z", "20"}));
   EXPECT_EQ(R({"zinter", "3", "a", "b", "s", "withscores"}), Arr({"y", "13"}));
-  EXPECT_EQ(R({"zinter", "2", "a", "nokey"}), kEmpty);
+  EXPECT_EQ(R({"zinter", "2", "a", "nokey"}), kEmptyArray);
   EXPECT_EQ(R({"zdiff", "2", "a", "b", "withscores"}), Arr({"x", "1"}));
-  EXPECT_EQ(R({"zdiff", "3", "b", "a", "s"}), kEmpty);
+  EXPECT_EQ(R({"zdiff", "3", "b", "a", "s"}), kEmptyArray);
   EXPECT_EQ(R({"zdiff", "2", "s", "a", "withscores"}), Arr({"v", "1", "w", "1"}));
-  EXPECT_EQ(R({"zunion", "1", "nokey"}), kEmpty);
+  EXPECT_EQ(R({"zunion", "1", "nokey"}), kEmptyArray);
   // inf + -inf sums to 0, as Redis.
   R({"zadd", "p", "inf", "m"});
   R({"zadd", "q", "-inf", "m"});
@@ -850,7 +833,7 @@ TEST_F(ZsetCommandsTest, ExpiryAndTtlKept) {
   EXPECT_EQ(R({"pttl", "z"}), Int(1000));
   h.AdvanceClockMs(1001);
   EXPECT_EQ(R({"zcard", "z"}), Int(0));
-  EXPECT_EQ(R({"zrange", "z", "0", "-1"}), kEmpty);
+  EXPECT_EQ(R({"zrange", "z", "0", "-1"}), kEmptyArray);
   EXPECT_EQ(R({"zscore", "z", "a"}), kNil);
   // A new incarnation does not see the expired one's members.
   EXPECT_EQ(R({"zadd", "z", "9", "x"}), Int(1));

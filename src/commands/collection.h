@@ -1,8 +1,9 @@
 #pragma once
 // What every collection family (hash.cc, list.cc, set.cc, zset.cc) does to reach its records:
 // open a key as a collection of one type (WRONGTYPE otherwise), walk or read its elements, and
-// write elements plus metadata as one batch. The encodings themselves live in
-// storage/collections.h; this is the glue between them and a command's CommandContext.
+// write elements plus metadata as one batch; and the checks HSCAN, SSCAN and ZSCAN share. The
+// encodings themselves live in storage/collections.h; this is the glue between them and a command's
+// CommandContext.
 //
 // Rules every family follows (storage.h explains why):
 // - Take the key's lock (ctx.locks()) once, before Open, for reads as well as writes, so a walk
@@ -19,6 +20,9 @@
 #include <string>
 #include <string_view>
 
+#include "command_table.h"
+#include "commands/cmd_util.h"
+#include "resp/writer.h"
 #include "server_state.h"
 #include "status.h"
 #include "storage/collections.h"
@@ -119,6 +123,27 @@ inline Status CopyElements(CommandContext& ctx, const Collection& from, const Co
   std::unique_ptr<storage::ElementIterator> it = Elements(ctx, from);
   for (; it->Valid(); it->Next()) batch->PutElement(to.Element(from.Sub(it->key())), it->value());
   return it->status();
+}
+
+// The start of HSCAN, SSCAN and ZSCAN key cursor [MATCH pattern] [COUNT count], checked in
+// Redis's order: the cursor (ERR invalid cursor), then the key (WRONGTYPE; a missing key answers
+// an empty scan whatever the options), then the options (ParseScanOptions). The caller holds the
+// key's lock. *open is true when the caller is to scan `c` from `*cursor` with `*opt`; false
+// when the reply is already written (missing key) or on error.
+inline Status OpenForScan(CommandContext& ctx, const ArgList& args, storage::ValueType type,
+                          uint64_t* cursor, Collection* c, ScanOptions* opt,
+                          resp::ReplyWriter* reply, bool* open) {
+  *open = false;
+  if (!ParseScanCursor(args[2], cursor)) return Status::Err(std::string(errors::kInvalidCursor));
+  Status s = OpenCollection(ctx, args[1], type, c, /*read=*/true);
+  if (!s.ok()) return s;
+  if (!c->exists) {
+    ReplyEmptyScan(reply);
+    return Status::OK();
+  }
+  s = ParseScanOptions(args, 3, /*allow_type=*/false, opt);
+  *open = s.ok();
+  return s;
 }
 
 }  // namespace ringkv::cmd

@@ -37,7 +37,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -57,6 +56,7 @@ namespace {
 
 using cmd::Collection;
 using cmd::MarkDirty;
+using cmd::RandomBelow;
 using resp::ReplyWriter;
 using storage::ValueType;
 
@@ -66,9 +66,6 @@ constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 constexpr std::string_view kHashNotInteger = "hash value is not an integer";
 constexpr std::string_view kHashNotFloat = "hash value is not a float";
 constexpr std::string_view kIncrNanOrInf = "value is NaN or Infinity";
-constexpr std::string_view kOutOfRange = "value is out of range";
-constexpr std::string_view kCountOutOfRange =
-    "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 // A random-element reply larger than this closes the client when no hard output limit is set:
 // Redis would grow it until memory runs out (HRANDFIELD h -9223372036854775807).
@@ -456,16 +453,6 @@ Status CmdHVals(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
 // ---------------------------------------------------------------------------------------------
 // HRANDFIELD
 
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
-
-// A uniform integer in [0, n), n > 0.
-uint64_t RandomBelow(uint64_t n) {
-  return std::uniform_int_distribution<uint64_t>(0, n - 1)(Rng());
-}
-
 // Writes random-field replies and watches their size (see the design note).
 class RandomReply {
  public:
@@ -600,16 +587,10 @@ Status RandomFieldsWithCount(CommandContext& ctx, std::string_view key, int64_t 
 Status CmdHRandField(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   std::string_view key = args[1];
   if (args.size() >= 3) {
-    // Checked in Redis's order: the count, the syntax, then the WITHVALUES range.
     int64_t l;
-    Status s = cmd::ParseIntArg(args[2], &l);
+    bool withvalues = false;
+    Status s = cmd::ParseRandomOptions(args, "withvalues", &l, &withvalues);
     if (!s.ok()) return s;
-    if (l < -kInt64Max) return Err(kCountOutOfRange);
-    if (args.size() > 4 || (args.size() == 4 && !EqualsIgnoreCase(args[3], "withvalues"))) {
-      return cmd::SyntaxError();
-    }
-    const bool withvalues = args.size() == 4;
-    if (withvalues && (l < -kInt64Max / 2 || l > kInt64Max / 2)) return Err(kOutOfRange);
     return RandomFieldsWithCount(ctx, key, l, withvalues, reply);
   }
 
@@ -708,8 +689,8 @@ ScanCursors& Cursors() {
 // Whether Redis would keep h as a listpack (and so answer HSCAN whole, with cursor 0): at most
 // hash-max-listpack-entries fields, each field and value at most hash-max-listpack-value bytes.
 // (Redis never converts back after a hash outgrew the listpack; this looks only at the present.)
-Status ScanAllAtOnce(CommandContext& ctx, const Collection& h, std::string_view pattern,
-                     bool use_pattern, ReplyWriter* items, uint64_t* n_items, bool* done) {
+Status ScanAllAtOnce(CommandContext& ctx, const Collection& h, const cmd::ScanOptions& opt,
+                     ReplyWriter* items, uint64_t* n_items, bool* done) {
   *done = false;
   const int64_t max_entries = ctx.config().hash_max_listpack_entries.load();
   const int64_t max_value = ctx.config().hash_max_listpack_value.load();
@@ -721,7 +702,7 @@ Status ScanAllAtOnce(CommandContext& ctx, const Collection& h, std::string_view 
   for (; it->Valid(); it->Next()) {
     std::string_view field = keys.FieldOf(it->key());
     if (field.size() > max_len || it->value().size() > max_len) return Status::OK();
-    if (use_pattern && !GlobMatch(pattern, field)) continue;
+    if (!opt.Matches(field)) continue;
     items->Bulk(field);
     items->Bulk(it->value());
     n += 2;
@@ -735,43 +716,20 @@ Status ScanAllAtOnce(CommandContext& ctx, const Collection& h, std::string_view 
 // HSCAN key cursor [MATCH pattern] [COUNT count]: the cursor is checked first, then the key
 // (a missing key answers an empty scan whatever the options), then the options.
 Status CmdHScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  auto guard = ctx.locks().Lock(args[1]);
   uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return Err(errors::kInvalidCursor);
-  std::string_view key = args[1];
-  auto guard = ctx.locks().Lock(key);
   Collection h;
-  Status s = OpenHash(ctx, key, &h, /*read=*/true);
-  if (!s.ok()) return s;
-  if (!h.exists) {
-    reply->ArrayHeader(2);
-    reply->Bulk("0");
-    reply->ArrayHeader(0);
-    return Status::OK();
-  }
-
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "count") && has_value) {
-      s = cmd::ParseIntArg(args[i + 1], &count);
-      if (!s.ok()) return s;
-      if (count < 1) return cmd::SyntaxError();
-    } else if (EqualsIgnoreCase(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return cmd::SyntaxError();
-    }
-  }
+  cmd::ScanOptions opt;
+  bool open;
+  Status s = cmd::OpenForScan(ctx, args, ValueType::kHash, &cursor, &h, &opt, reply, &open);
+  if (!open) return s;
 
   // The items go to a side buffer first: the array header needs their number.
   std::string item_bytes;
   ReplyWriter items(&item_bytes, reply->proto());
   uint64_t n_items = 0;
   bool done;
-  s = ScanAllAtOnce(ctx, h, pattern, use_pattern, &items, &n_items, &done);
+  s = ScanAllAtOnce(ctx, h, opt, &items, &n_items, &done);
   if (!s.ok()) return s;
   uint64_t next_cursor = 0;
   if (!done) {
@@ -790,7 +748,7 @@ Status CmdHScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     bool in_group = false;
     for (; it->Valid(); it->Next()) {
       std::string_view field = keys.FieldOf(it->key());
-      if (examined >= static_cast<uint64_t>(count)) {
+      if (examined >= static_cast<uint64_t>(opt.count)) {
         if (!in_group) {
           if (field.size() <= ScanCursors::kMaxStoredField) break;
           group.assign(field.substr(0, ScanCursors::kMaxStoredField));
@@ -800,7 +758,7 @@ Status CmdHScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
         }
       }
       ++examined;
-      if (use_pattern && !GlobMatch(pattern, field)) continue;
+      if (!opt.Matches(field)) continue;
       items.Bulk(field);
       items.Bulk(it->value());
       n_items += 2;

@@ -22,7 +22,6 @@
 #include <iterator>
 #include <limits>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -557,75 +556,71 @@ Status CollectionEncoding(CommandContext& ctx, std::string_view key, const Entry
   }
 }
 
-// Looks the key up as Redis's objectCommandLookupOrReply does: a miss replies a null.
-Status ObjectLookup(CommandContext& ctx, std::string_view key, Entry* e, bool* found,
-                    ReplyWriter* reply) {
-  Status s = cmd::LookupRead(ctx, key, e, found);
-  if (s.ok() && !*found) reply->Null();
-  return s;
-}
-
-Status CmdObjectEncoding(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+// OBJECT <subcommand> key: locks the key and looks it up as Redis's objectCommandLookupOrReply
+// does (a miss replies a null), then, on a hit, returns `on_hit(entry)`, still under the lock.
+template <typename OnHit>
+Status WithObject(CommandContext& ctx, const ArgList& args, ReplyWriter* reply, OnHit on_hit) {
   auto guard = ctx.locks().Lock(args[2]);
   Entry e;
   bool found;
-  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
-  if (!s.ok() || !found) return s;
-  std::string_view encoding;
-  if (e.type == storage::ValueType::kString) {
-    int64_t v;
-    bool is_int;
-    encoding = StringEncoding(e.payload, &v, &is_int);
-  } else {
-    s = CollectionEncoding(ctx, args[2], e, &encoding);
-    if (!s.ok()) return s;
+  Status s = cmd::LookupRead(ctx, args[2], &e, &found);
+  if (!s.ok()) return s;
+  if (!found) {
+    reply->Null();
+    return Status::OK();
   }
-  reply->Bulk(encoding);
-  return Status::OK();
+  return on_hit(e);
+}
+
+Status CmdObjectEncoding(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  return WithObject(ctx, args, reply, [&](const Entry& e) {
+    std::string_view encoding;
+    if (e.type == storage::ValueType::kString) {
+      int64_t v;
+      bool is_int;
+      encoding = StringEncoding(e.payload, &v, &is_int);
+    } else {
+      Status s = CollectionEncoding(ctx, args[2], e, &encoding);
+      if (!s.ok()) return s;
+    }
+    reply->Bulk(encoding);
+    return Status::OK();
+  });
 }
 
 // Small integers are Redis's shared objects (with maxmemory 0, ringkv's only setting), whose
 // refcount is OBJ_SHARED_REFCOUNT; any other value is referenced once.
 Status CmdObjectRefcount(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  auto guard = ctx.locks().Lock(args[2]);
-  Entry e;
-  bool found;
-  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
-  if (!s.ok() || !found) return s;
-  int64_t refcount = 1;
-  if (e.type == storage::ValueType::kString) {
-    int64_t v;
-    bool is_int;
-    StringEncoding(e.payload, &v, &is_int);
-    if (is_int && v >= 0 && v < kSharedIntegers) refcount = kSharedRefcount;
-  }
-  reply->Integer(refcount);
-  return Status::OK();
+  return WithObject(ctx, args, reply, [&](const Entry& e) {
+    int64_t refcount = 1;
+    if (e.type == storage::ValueType::kString) {
+      int64_t v;
+      bool is_int;
+      StringEncoding(e.payload, &v, &is_int);
+      if (is_int && v >= 0 && v < kSharedIntegers) refcount = kSharedRefcount;
+    }
+    reply->Integer(refcount);
+    return Status::OK();
+  });
 }
 
 // ringkv tracks no access times: every key answers as one Redis has just touched (0 seconds).
 Status CmdObjectIdletime(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  auto guard = ctx.locks().Lock(args[2]);
-  Entry e;
-  bool found;
-  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
-  if (!s.ok() || !found) return s;
-  reply->Integer(0);
-  return Status::OK();
+  return WithObject(ctx, args, reply, [&](const Entry&) {
+    reply->Integer(0);
+    return Status::OK();
+  });
 }
 
 // ringkv has no eviction (maxmemory-policy is always noeviction), so FREQ errors as Redis does
 // without an LFU policy, after the key lookup.
 Status CmdObjectFreq(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  auto guard = ctx.locks().Lock(args[2]);
-  Entry e;
-  bool found;
-  Status s = ObjectLookup(ctx, args[2], &e, &found, reply);
-  if (!s.ok() || !found) return s;
-  return Status::Err(
-      "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
-      "when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  return WithObject(ctx, args, reply, [](const Entry&) {
+    return Status::Err(
+        "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+        "when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  });
 }
 
 Status CmdObjectHelp(CommandContext&, const ArgList&, ReplyWriter* reply) {
@@ -685,27 +680,9 @@ Status CmdScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   if (!ParseScanCursor(args[1], &cursor)) {
     return Status::Err(std::string(errors::kInvalidCursor));
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type;
-  bool use_type = false;
-  for (size_t i = 2; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "count") && has_value) {
-      Status s = cmd::ParseIntArg(args[i + 1], &count);
-      if (!s.ok()) return s;
-      if (count < 1) return cmd::SyntaxError();
-    } else if (EqualsIgnoreCase(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else if (EqualsIgnoreCase(args[i], "type") && has_value) {
-      type = args[i + 1];
-      use_type = true;
-    } else {
-      return cmd::SyntaxError();
-    }
-  }
+  cmd::ScanOptions opt;
+  Status s = cmd::ParseScanOptions(args, 2, /*allow_type=*/true, &opt);
+  if (!s.ok()) return s;
 
   // In a cluster the cursor names a node and a position among its keys (ClusterState::ScanNode);
   // this node scans its own keys and hands the walk on to the next node when it has no more.
@@ -713,9 +690,7 @@ Status CmdScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   if (cluster != nullptr) {
     int node = cluster->ScanNode(cursor, &cursor);
     if (node < 0) {  // past the last node: nothing left, as Redis answers a cursor past its end
-      reply->ArrayHeader(2);
-      reply->Bulk("0");
-      reply->ArrayHeader(0);
+      cmd::ReplyEmptyScan(reply);
       return Status::OK();
     }
     if (node != cluster->myself) {
@@ -724,13 +699,13 @@ Status CmdScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   }
   std::vector<ScanItem> items;
   uint64_t next;
-  Status s = ctx.storage().Scan(cursor, static_cast<size_t>(count), &items, &next);
+  s = ctx.storage().Scan(cursor, static_cast<size_t>(opt.count), &items, &next);
   if (!s.ok()) return s;
   if (cluster != nullptr) next = cluster->NextScanCursor(cluster->myself, next);
   size_t kept = 0;
   for (ScanItem& item : items) {
-    if (use_pattern && !GlobMatch(pattern, item.key)) continue;
-    if (use_type && !EqualsIgnoreCase(type, cmd::TypeName(item.type))) continue;
+    if (!opt.Matches(item.key)) continue;
+    if (opt.use_type && !EqualsIgnoreCase(opt.type, cmd::TypeName(item.type))) continue;
     if (&items[kept] != &item) items[kept] = std::move(item);
     ++kept;
   }
@@ -755,8 +730,7 @@ Status CmdDbSize(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
 // uniform over keys (a key after a wide gap of the ring is likelier), as Redis's RANDOMKEY is
 // not uniform over its hash-table buckets either.
 Status CmdRandomKey(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t start = rng();
+  const uint64_t start = cmd::Rng()();
   uint64_t cursor = start;
   bool wrapped = false;
   std::vector<ScanItem> items;
@@ -803,8 +777,8 @@ Status CmdSwapdb(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     if (!s.ok()) return s;
     if (ctx.server.watches != nullptr) {
       ctx.server.watches->TouchAllIf([pa, pb](const std::string& qualified) {
-        return !qualified.empty() &&
-               (static_cast<uint8_t>(qualified[0]) == pa || static_cast<uint8_t>(qualified[0]) == pb);
+        return !qualified.empty() && (static_cast<uint8_t>(qualified[0]) == pa ||
+                                      static_cast<uint8_t>(qualified[0]) == pb);
       });
     }
     ctx.server.blocking.WakeDatabases(pa, pb);

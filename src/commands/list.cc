@@ -94,14 +94,11 @@ using storage::EncodeIndex;
 using storage::ValueType;
 
 constexpr std::string_view kIndexOutOfRange = "index out of range";
-constexpr std::string_view kMustBePositive = "value is out of range, must be positive";
 constexpr std::string_view kRankZero =
     "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
     "negative to start from the end of the list";
 constexpr std::string_view kCountNegative = "COUNT can't be negative";
 constexpr std::string_view kMaxlenNegative = "MAXLEN can't be negative";
-constexpr std::string_view kNumkeys = "numkeys should be greater than 0";
-constexpr std::string_view kCountPositive = "count should be greater than 0";
 
 Status Err(std::string_view msg) { return Status::Err(std::string(msg)); }
 
@@ -380,7 +377,7 @@ Status PopGeneric(CommandContext& ctx, const ArgList& args, End end, ReplyWriter
   const bool has_count = args.size() == 3;
   int64_t count = 1;
   if (has_count) {
-    Status s = ParseIntAtLeast(args[2], 0, kMustBePositive, &count);
+    Status s = cmd::ParsePopCount(args[2], &count);
     if (!s.ok()) return s;
   }
   std::string_view key = args[1];
@@ -434,37 +431,23 @@ Status PopFirstNonEmpty(CommandContext& ctx, const Keys& keys, End end, uint64_t
 // (lmpopGenericCommand): numkeys, the direction and COUNT are checked before the timeout.
 Status MPopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx, bool blocking,
                    ReplyWriter* reply) {
-  int64_t numkeys;
-  Status s = ParseIntAtLeast(args[numkeys_idx], 1, kNumkeys, &numkeys);
+  End end = End::kLeft;
+  cmd::MPopArgs mpop;
+  Status s = cmd::ParseMPopArgs(
+      args, numkeys_idx, [&](std::string_view where) { return ParseEnd(where, &end); }, &mpop);
   if (!s.ok()) return s;
-  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx - 1) return cmd::SyntaxError();
-  const size_t where_idx = numkeys_idx + static_cast<size_t>(numkeys) + 1;
-  End end;
-  s = ParseEnd(args[where_idx], &end);
-  if (!s.ok()) return s;
-  int64_t count = -1;
-  for (size_t j = where_idx + 1; j < args.size(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(args[j], "count") && j + 1 < args.size()) {
-      s = ParseIntAtLeast(args[++j], 1, kCountPositive, &count);
-      if (!s.ok()) return s;
-    } else {
-      return cmd::SyntaxError();
-    }
-  }
-  if (count == -1) count = 1;
   int64_t timeout_ms = 0;
   if (blocking) {
     s = ParseBlockTimeout(args[1], &timeout_ms);
     if (!s.ok()) return s;
   }
 
-  cmd::ArgSpan keys{&args[numkeys_idx + 1], static_cast<size_t>(numkeys)};
+  const cmd::ArgSpan keys = mpop.keys;
   auto guard = ctx.locks().LockAll(keys);
   if (blocking && BlockBehindOthers(ctx, keys, timeout_ms)) return Status::OK();
   bool served;
-  s = PopFirstNonEmpty(ctx, ServeOrder(ctx, KeyList(keys)), end, static_cast<uint64_t>(count),
-                       PopReply::kKeyAndArray, reply,
-                       &served);
+  s = PopFirstNonEmpty(ctx, ServeOrder(ctx, KeyList(keys)), end, static_cast<uint64_t>(mpop.count),
+                       PopReply::kKeyAndArray, reply, &served);
   if (!s.ok() || served) return s;
   if (blocking) {
     BlockOrReplyNoData(ctx, keys, timeout_ms, false, reply);

@@ -52,15 +52,13 @@ namespace {
 using cmd::Collection;
 using cmd::MarkDirty;
 using cmd::OpenCollection;
+using cmd::RandomBelow;
+using cmd::Rng;
 using resp::ReplyWriter;
 using storage::ElementIterator;
 using storage::ValueType;
 using storage::WriteBatch;
 
-constexpr std::string_view kMustBePositive = "value is out of range, must be positive";
-constexpr std::string_view kRandCountRange =
-    "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-constexpr std::string_view kNumKeys = "numkeys should be greater than 0";
 constexpr std::string_view kTooManyKeys = "Number of keys can't be greater than number of args";
 constexpr std::string_view kLimitNegative = "LIMIT can't be negative";
 
@@ -78,16 +76,6 @@ Status Corrupt() { return Status::Corruption("set size does not match its member
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  return rng;
-}
-
-// Uniform in [0, n); n > 0.
-uint64_t RandomBelow(uint64_t n) {
-  return std::uniform_int_distribution<uint64_t>(0, n - 1)(Rng());
-}
 
 Status OpenSet(CommandContext& ctx, std::string_view key, Collection* c, bool read) {
   return OpenCollection(ctx, key, ValueType::kSet, c, read);
@@ -328,10 +316,11 @@ Status CmdSMembers(CommandContext& ctx, const ArgList& args, ReplyWriter* reply)
 // count 0 or a missing key is an empty set; count >= size pops (and deletes) the whole set.
 Status SPopWithCount(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   int64_t count;
-  if (!ParseInt64(args[2], &count) || count < 0) return Status::Err(std::string(kMustBePositive));
+  Status s = cmd::ParsePopCount(args[2], &count);
+  if (!s.ok()) return s;
   auto guard = ctx.locks().Lock(args[1]);
   Collection c;
-  Status s = OpenSet(ctx, args[1], &c, false);
+  s = OpenSet(ctx, args[1], &c, false);
   if (!s.ok()) return s;
   if (!c.exists || count == 0) {
     reply->SetHeader(0);
@@ -372,12 +361,13 @@ Status SPopWithCount(CommandContext& ctx, const ArgList& args, ReplyWriter* repl
   return Status::OK();
 }
 
-Status CmdSPop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  if (args.size() == 3) return SPopWithCount(ctx, args, reply);
+// SPOP key / SRANDMEMBER key (no count): one random member, a null for a missing key; SPOP
+// (`pop`) removes it. A count argument goes to SPopWithCount / SRandMemberWithCount instead.
+Status OneRandomMember(CommandContext& ctx, const ArgList& args, bool pop, ReplyWriter* reply) {
   if (args.size() > 3) return cmd::SyntaxError();
   auto guard = ctx.locks().Lock(args[1]);
   Collection c;
-  Status s = OpenSet(ctx, args[1], &c, false);
+  Status s = OpenSet(ctx, args[1], &c, /*read=*/!pop);
   if (!s.ok()) return s;
   if (!c.exists) {
     reply->Null();
@@ -386,14 +376,21 @@ Status CmdSPop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   std::string member;
   s = NthMember(ctx, c, RandomBelow(c.meta.size), &member);
   if (!s.ok()) return s;
-  WriteBatch batch;
-  batch.DeleteElement(c.Element(member));
-  c.meta.size -= 1;
-  s = cmd::Commit(ctx, c, &batch);
-  if (!s.ok()) return s;
-  MarkDirty(ctx);
+  if (pop) {
+    WriteBatch batch;
+    batch.DeleteElement(c.Element(member));
+    c.meta.size -= 1;
+    s = cmd::Commit(ctx, c, &batch);
+    if (!s.ok()) return s;
+    MarkDirty(ctx);
+  }
   reply->Bulk(member);
   return Status::OK();
+}
+
+Status CmdSPop(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
+  if (args.size() == 3) return SPopWithCount(ctx, args, reply);
+  return OneRandomMember(ctx, args, /*pop=*/true, reply);
 }
 
 // SRANDMEMBER key -k: k picks with repetition, in random order. Memory stays within the order
@@ -453,11 +450,8 @@ Status SRandRepeated(CommandContext& ctx, const Collection& c, uint64_t k, Reply
 // SRANDMEMBER key count. The count is parsed first (range -LONG_MAX..LONG_MAX), then the key.
 Status SRandMemberWithCount(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   int64_t count;
-  Status s = cmd::ParseIntArg(args[2], &count);
+  Status s = cmd::ParseRandomCount(args[2], &count);
   if (!s.ok()) return s;
-  if (count == std::numeric_limits<int64_t>::min()) {
-    return Status::Err(std::string(kRandCountRange));
-  }
   auto guard = ctx.locks().Lock(args[1]);
   Collection c;
   s = OpenSet(ctx, args[1], &c, true);
@@ -481,20 +475,7 @@ Status SRandMemberWithCount(CommandContext& ctx, const ArgList& args, ReplyWrite
 
 Status CmdSRandMember(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   if (args.size() == 3) return SRandMemberWithCount(ctx, args, reply);
-  if (args.size() > 3) return cmd::SyntaxError();
-  auto guard = ctx.locks().Lock(args[1]);
-  Collection c;
-  Status s = OpenSet(ctx, args[1], &c, true);
-  if (!s.ok()) return s;
-  if (!c.exists) {
-    reply->Null();
-    return Status::OK();
-  }
-  std::string member;
-  s = NthMember(ctx, c, RandomBelow(c.meta.size), &member);
-  if (!s.ok()) return s;
-  reply->Bulk(member);
-  return Status::OK();
+  return OneRandomMember(ctx, args, /*pop=*/false, reply);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,7 +739,8 @@ Status CmdSInterStore(CommandContext& ctx, const ArgList& args, ReplyWriter* rep
 // SINTERCARD numkeys key [key ...] [LIMIT limit]: arguments are checked before any key.
 Status CmdSInterCard(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   int64_t numkeys;
-  if (!ParseInt64(args[1], &numkeys) || numkeys < 1) return Status::Err(std::string(kNumKeys));
+  if (!ParseInt64(args[1], &numkeys) || numkeys < 1)
+    return Status::Err(std::string(errors::kNumKeysPositive));
   if (static_cast<uint64_t>(numkeys) > args.size() - 2) {
     return Status::Err(std::string(kTooManyKeys));
   }
@@ -858,33 +840,13 @@ void ScanReply(uint64_t next, const std::vector<std::string>& members, ReplyWrit
 // the options. A small all-integer set (Redis's intset encoding) comes whole with cursor 0, as
 // Redis returns it.
 Status CmdSScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return Status::Err(std::string(errors::kInvalidCursor));
   auto guard = ctx.locks().Lock(args[1]);
+  uint64_t cursor;
   Collection c;
-  Status s = OpenSet(ctx, args[1], &c, true);
-  if (!s.ok()) return s;
-  if (!c.exists) {
-    ScanReply(0, {}, reply);
-    return Status::OK();
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "count") && has_value) {
-      s = cmd::ParseIntArg(args[i + 1], &count);
-      if (!s.ok()) return s;
-      if (count < 1) return cmd::SyntaxError();
-    } else if (EqualsIgnoreCase(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      return cmd::SyntaxError();
-    }
-  }
-  auto keep = [&](std::string_view m) { return !use_pattern || GlobMatch(pattern, m); };
+  cmd::ScanOptions opt;
+  bool open;
+  Status s = cmd::OpenForScan(ctx, args, ValueType::kSet, &cursor, &c, &opt, reply, &open);
+  if (!open) return s;
   std::vector<std::string> members;  // at most COUNT plus one group, bounded by the set
 
   const int64_t intset_max = ctx.config().set_max_intset_entries.load(std::memory_order_relaxed);
@@ -895,7 +857,7 @@ Status CmdSScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
       int64_t v;
       std::string_view m = c.Sub(it->key());
       all_int = ParseInt64(m, &v);
-      if (keep(m)) members.emplace_back(m);
+      if (opt.Matches(m)) members.emplace_back(m);
     }
     if (!it->status().ok()) return it->status();
     if (all_int) {
@@ -930,16 +892,16 @@ Status CmdSScan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
   uint64_t next = 0;
   for (; it->Valid(); it->Next()) {
     std::string_view m = c.Sub(it->key());
-    if (examined >= static_cast<uint64_t>(count)) {
+    if (examined >= static_cast<uint64_t>(opt.count)) {
       if (m.substr(0, group) != std::string_view(last).substr(0, group)) {
         next = EncodeScanCursor(lcp, m);
         break;
       }
-    } else if (examined + 1 == static_cast<uint64_t>(count)) {
+    } else if (examined + 1 == static_cast<uint64_t>(opt.count)) {
       last.assign(m);
     }
     ++examined;
-    if (keep(m)) members.emplace_back(m);
+    if (opt.Matches(m)) members.emplace_back(m);
   }
   if (!it->status().ok()) return it->status();
   ScanReply(next, members, reply);

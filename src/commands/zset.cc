@@ -35,7 +35,6 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -77,14 +76,13 @@ namespace {
 
 using cmd::Collection;
 using cmd::MarkDirty;
+using cmd::RandomBelow;
 using resp::ReplyWriter;
 using storage::ValueType;
 
 constexpr std::string_view kNanScore = "resulting score is not a number (NaN)";
 constexpr std::string_view kMinMaxNotFloat = "min or max is not a float";
 constexpr std::string_view kMinMaxNotLex = "min or max not valid string range item";
-constexpr std::string_view kOutOfRange = "value is out of range";
-constexpr std::string_view kMustBePositive = "value is out of range, must be positive";
 
 struct ScoredMember {
   std::string member;
@@ -1004,7 +1002,7 @@ Status ZpopMinMax(CommandContext& ctx, const ArgList& args, bool pop_max, ReplyW
   if (args.size() > 3) return cmd::SyntaxError();
   int64_t count = -1;
   if (args.size() == 3) {
-    Status s = ParseLongInRange(args[2], 0, INT64_MAX, &count, kMustBePositive);
+    Status s = cmd::ParsePopCount(args[2], &count);
     if (!s.ok()) return s;
   }
   // A flat array in RESP2 or without COUNT; [member, score] pairs in RESP3 with COUNT.
@@ -1041,44 +1039,34 @@ void BlockOrNullArray(CommandContext& ctx, const std::vector<std::string_view>& 
 // zmpopGenericCommand (numkeys, the direction and COUNT are checked before the timeout).
 Status ZmpopGeneric(CommandContext& ctx, const ArgList& args, size_t numkeys_idx, bool blocking,
                     ReplyWriter* reply) {
-  int64_t numkeys;
-  Status s = ParseLongInRange(args[numkeys_idx], 1, INT64_MAX, &numkeys,
-                              "numkeys should be greater than 0");
-  if (!s.ok()) return s;
-  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx - 1) return cmd::SyntaxError();
-  const size_t where_idx = numkeys_idx + 1 + static_cast<size_t>(numkeys);
-  bool pop_max;
-  if (EqualsIgnoreCase(args[where_idx], "min")) {
-    pop_max = false;
-  } else if (EqualsIgnoreCase(args[where_idx], "max")) {
-    pop_max = true;
-  } else {
-    return cmd::SyntaxError();
-  }
-  int64_t count = -1;
-  for (size_t j = where_idx + 1; j < args.size(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(args[j], "count") && j + 1 < args.size()) {
-      s = ParseLongInRange(args[++j], 1, INT64_MAX, &count, "count should be greater than 0");
-      if (!s.ok()) return s;
+  bool pop_max = false;
+  auto parse_where = [&](std::string_view where) {
+    if (EqualsIgnoreCase(where, "min")) {
+      pop_max = false;
+    } else if (EqualsIgnoreCase(where, "max")) {
+      pop_max = true;
     } else {
       return cmd::SyntaxError();
     }
-  }
-  if (count == -1) count = 1;
+    return Status::OK();
+  };
+  cmd::MPopArgs mpop;
+  Status s = cmd::ParseMPopArgs(args, numkeys_idx, parse_where, &mpop);
+  if (!s.ok()) return s;
   int64_t timeout_ms = 0;
   if (blocking) {
     s = ParseBlockTimeout(args[1], &timeout_ms);
     if (!s.ok()) return s;
   }
 
-  std::vector<std::string_view> keys(args.begin() + numkeys_idx + 1, args.begin() + where_idx);
+  std::vector<std::string_view> keys(mpop.keys.begin(), mpop.keys.end());
   auto guard = ctx.locks().LockAll(keys);
   if (blocking && ShouldQueueBehindOthers(ctx, keys)) {
     Block(ctx, keys, ValueType::kZset, BlockDeadline(ctx.now_ms, timeout_ms));
     return Status::OK();
   }
   bool found;
-  s = PopFromZset(ctx, ServeOrder(ctx, keys), pop_max, count, ZpopShape::kKeyNested, reply,
+  s = PopFromZset(ctx, ServeOrder(ctx, keys), pop_max, mpop.count, ZpopShape::kKeyNested, reply,
                   &found);
   if (!s.ok() || found) return s;
   if (blocking) {
@@ -1126,15 +1114,6 @@ Status CmdBzpopmax(CommandContext& ctx, const ArgList& args, ReplyWriter* reply)
 
 // ---------------------------------------------------------------------------------------------
 // ZRANDMEMBER
-
-std::mt19937_64& Rng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
-
-uint64_t RandomBelow(uint64_t n) {
-  return std::uniform_int_distribution<uint64_t>(0, n - 1)(Rng());
-}
 
 // Picks with repetition come in batches of at most this many indexes per walk of the set.
 constexpr uint64_t kRandomSampleBatch = 1000;
@@ -1228,15 +1207,8 @@ Status CmdZrandmember(CommandContext& ctx, const ArgList& args, ReplyWriter* rep
   int64_t l = 0;
   bool withscores = false;
   if (args.size() >= 3) {
-    Status s = ParseLongInRange(args[2], -INT64_MAX, INT64_MAX, &l);
+    Status s = cmd::ParseRandomOptions(args, "withscores", &l, &withscores);
     if (!s.ok()) return s;
-    if (args.size() > 4 || (args.size() == 4 && !EqualsIgnoreCase(args[3], "withscores"))) {
-      return cmd::SyntaxError();
-    }
-    if (args.size() == 4) {
-      withscores = true;
-      if (l < -INT64_MAX / 2 || l > INT64_MAX / 2) return Status::Err(std::string(kOutOfRange));
-    }
   }
   auto guard = ctx.locks().Lock(args[1]);
   Collection c;
@@ -1536,40 +1508,19 @@ std::string CursorSub(uint64_t cursor) {
 }
 
 Status CmdZscan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
-  uint64_t cursor;
-  if (!ParseScanCursor(args[2], &cursor)) return Status::Err(std::string(errors::kInvalidCursor));
   auto guard = ctx.locks().Lock(args[1]);
+  uint64_t cursor;
   Collection c;
-  Status s = OpenZset(ctx, args[1], &c, true);
-  if (!s.ok()) return s;
-  if (!c.exists) {
-    reply->ArrayHeader(2);
-    reply->Bulk("0");
-    reply->ArrayHeader(0);
-    return Status::OK();
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "count") && has_value) {
-      s = ParseLong(args[i + 1], &count);
-      if (!s.ok()) return s;
-      if (count < 1) return cmd::SyntaxError();
-    } else if (EqualsIgnoreCase(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return cmd::SyntaxError();
-    }
-  }
+  cmd::ScanOptions opt;
+  bool open;
+  Status s = cmd::OpenForScan(ctx, args, ValueType::kZset, &cursor, &c, &opt, reply, &open);
+  if (!open) return s;
 
   std::string items;
   ReplyWriter items_writer(&items, reply->proto());
   size_t n = 0;
   auto add = [&](std::string_view member, const std::string& score_text) {
-    if (use_pattern && !GlobMatch(pattern, member)) return;
+    if (!opt.Matches(member)) return;
     items_writer.Bulk(member);
     items_writer.Bulk(score_text);
     n += 2;
@@ -1588,7 +1539,7 @@ Status CmdZscan(CommandContext& ctx, const ArgList& args, ReplyWriter* reply) {
     for (; it->Valid(); it->Next()) {
       std::string_view member = it->key().substr(prefix_len + 1);
       const uint64_t here = MemberCursor(member);
-      if (taken >= count && here != group) {
+      if (taken >= opt.count && here != group) {
         next = here;
         break;
       }
