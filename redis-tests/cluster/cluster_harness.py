@@ -217,22 +217,25 @@ class Cluster:
 
     def wait_ready(self, timeout=10.0):
         """Waits until DBSIZE (which asks every node) answers through every node: a node that
-        started before its peers may still be in its reconnect backoff towards them."""
+        started before its peers may still be in its reconnect backoff towards them. Each worker
+        thread of a node has its own peer connections, and the kernel spreads new connections
+        over the workers, so DBSIZE is asked on several fresh connections per node."""
         deadline = time.monotonic() + timeout
         for node in self.nodes:
-            c = node.client(socket_timeout=5)
-            try:
-                while True:
-                    try:
-                        c.dbsize()
-                        break
-                    except redis.ResponseError as e:
-                        if time.monotonic() > deadline:
-                            raise harness.ServerError("cluster not ready: DBSIZE through %s: %s"
-                                                      % (node.id, e))
-                        time.sleep(0.05)
-            finally:
-                c.close()
+            for _ in range(16):
+                c = node.client(socket_timeout=5)
+                try:
+                    while True:
+                        try:
+                            c.dbsize()
+                            break
+                        except redis.ResponseError as e:
+                            if time.monotonic() > deadline:
+                                raise harness.ServerError(
+                                    "cluster not ready: DBSIZE through %s: %s" % (node.id, e))
+                            time.sleep(0.05)
+                finally:
+                    c.close()
 
     def node_args(self, node_id, nodes_spec=None):
         return ["--cluster-myself", node_id, "--cluster-nodes", nodes_spec or self.nodes_spec,
