@@ -192,7 +192,10 @@ Router::Router(ServerState* server, uv_loop_t* loop)
 Router::~Router() {
   if (g_current == this) g_current = nullptr;
   pool_.reset();
+  // The pools' callbacks look their pool up in blocking_: empty it before they run.
+  auto blocking = std::move(blocking_);
   blocking_.clear();
+  blocking.clear();
   retired_.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(reaper_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
