@@ -197,9 +197,9 @@ bool Skip(const std::vector<std::string_view>& argv) {
   }
   // Random-member commands with a huge negative count stream a reply up to the client's output
   // limit (1 GiB when none is set): correct, but not in a fuzzer's memory budget.
-  if (argv.size() >= 3 && (EqualsIgnoreCase(argv[0], "srandmember") ||
-                           EqualsIgnoreCase(argv[0], "hrandfield") ||
-                           EqualsIgnoreCase(argv[0], "zrandmember"))) {
+  if (argv.size() >= 3 &&
+      (EqualsIgnoreCase(argv[0], "srandmember") || EqualsIgnoreCase(argv[0], "hrandfield") ||
+       EqualsIgnoreCase(argv[0], "zrandmember"))) {
     int64_t count;
     if (ringkv::ParseInt64(argv[2], &count) && (count > 10000 || count < -10000)) return true;
   }

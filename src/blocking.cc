@@ -88,7 +88,8 @@ void BlockingRegistry::WakeDatabases(uint8_t a, uint8_t b) {
     for (const auto& [id, w] : by_client_) {
       bool hit = false;
       for (const std::string& k : w->keys) {
-        hit = hit || (!k.empty() && (static_cast<uint8_t>(k[0]) == a || static_cast<uint8_t>(k[0]) == b));
+        hit = hit ||
+              (!k.empty() && (static_cast<uint8_t>(k[0]) == a || static_cast<uint8_t>(k[0]) == b));
       }
       int expected = Waiter::kNone;
       if (hit && w->wake.compare_exchange_strong(expected, Waiter::kReady)) {

@@ -89,7 +89,7 @@ class BlockingRegistry {
  private:
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::deque<std::shared_ptr<Waiter>>> by_key_;  // guarded by mu_
-  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> by_client_;            // guarded by mu_
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> by_client_;              // guarded by mu_
   std::atomic<size_t> waiters_{0};
 };
 

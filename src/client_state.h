@@ -70,8 +70,8 @@ struct ClientState {
   std::atomic<uint64_t> query_buffer_bytes{0};
   std::atomic<uint64_t> output_bytes{0};
   std::atomic<bool> kill_requested{false};
-  std::atomic<int> resp_shared{2};  // proto, readable from other threads
-  std::atomic<int> db_shared{0};    // db, readable from other threads
+  std::atomic<int> resp_shared{2};          // proto, readable from other threads
+  std::atomic<int> db_shared{0};            // db, readable from other threads
   std::atomic<bool> blocked_shared{false};  // in a blocking command (CLIENT LIST flags=b)
   // Name of the last command run (points into the command table, which lives for the process).
   std::atomic<const char*> last_cmd{"NULL"};

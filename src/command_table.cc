@@ -99,8 +99,8 @@ std::unique_ptr<CommandTable> CommandTable::CreateDefault() {
   RegisterBitmapCommands(*table);
   RegisterSortCommands(*table);
   // Movable keys: where the keys are depends on the arguments.
-  for (const char* name : {"sintercard", "zunion", "zinter", "zdiff", "zintercard", "zmpop",
-                           "lmpop"}) {
+  for (const char* name :
+       {"sintercard", "zunion", "zinter", "zdiff", "zintercard", "zmpop", "lmpop"}) {
     table->SetKeyFinder(name, KeysCountFirst);
   }
   for (const char* name : {"blmpop", "bzmpop"}) table->SetKeyFinder(name, KeysCountSecond);

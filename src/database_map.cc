@@ -29,7 +29,8 @@ Status DatabaseMap::Load(const std::string& path) {
     if (ok) seen[static_cast<size_t>(values[i])] = true;
   }
   if (!ok) {
-    return Status::Corruption(path + " is not a map of the 256 databases (written by SWAPDB); "
+    return Status::Corruption(path +
+                              " is not a map of the 256 databases (written by SWAPDB); "
                               "restore it from a backup");
   }
   for (size_t i = 0; i < values.size(); ++i) map_[i] = static_cast<uint8_t>(values[i]);
@@ -64,9 +65,8 @@ Status DatabaseMap::Save() const {
   if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
     return Status::IOError("cannot write " + path_);
   }
-  std::string dir = path_.substr(0, path_.find_last_of('/') == std::string::npos
-                                        ? 0
-                                        : path_.find_last_of('/'));
+  std::string dir =
+      path_.substr(0, path_.find_last_of('/') == std::string::npos ? 0 : path_.find_last_of('/'));
   int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     (void)::fsync(dfd);

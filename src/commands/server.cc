@@ -325,8 +325,7 @@ void Field(std::string* out, const char* name, const T& value) {
 std::vector<storage::DbKeyCount> KeyCounts(CommandContext& ctx) {
   std::vector<storage::DbKeyCount> per_db(DatabaseMap::kMaxDatabases);
   storage::StorageStats st = ctx.storage().Stats();
-  if (st.estimated_keys > 1000000 ||
-      !storage::CountKeysPerDb(ctx.storage().base(), &per_db).ok()) {
+  if (st.estimated_keys > 1000000 || !storage::CountKeysPerDb(ctx.storage().base(), &per_db).ok()) {
     for (auto& c : per_db) c = storage::DbKeyCount();
     per_db[0].keys = st.estimated_keys;
   }

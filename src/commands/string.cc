@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/cmd_util.h"
 #include "command_table.h"
+#include "commands/cmd_util.h"
 #include "errors.h"
 #include "server_state.h"
 #include "storage/storage.h"
