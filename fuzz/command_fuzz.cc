@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dispatch.h"
+#include "commands/dispatch.h"
 #include "resp/parser.h"
 #include "resp/reply_reader.h"
 #include "resp/writer.h"
@@ -36,7 +36,7 @@
 #include "storage/memory_storage.h"
 #include "storage/storage.h"
 #include "util.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "server.h"
+#include "net/server.h"
 #include "version.h"
 
 namespace {

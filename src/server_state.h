@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "blocking.h"
-#include "client_state.h"
-#include "cluster_state.h"
-#include "command_table.h"
+#include "txn/blocking.h"
+#include "net/client_state.h"
+#include "routing/cluster_state.h"
+#include "commands/command_table.h"
 #include "config.h"
-#include "database_map.h"
-#include "group_commit.h"
-#include "key_locks.h"
+#include "storage/database_map.h"
+#include "txn/group_commit.h"
+#include "txn/key_locks.h"
 #include "storage/db_view.h"
 #include "storage/storage.h"
 #include "version.h"

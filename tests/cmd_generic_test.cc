@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "command_harness.h"
-#include "group_commit.h"
+#include "txn/group_commit.h"
 #include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"

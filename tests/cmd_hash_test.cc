@@ -18,7 +18,7 @@
 #include "resp_expect.h"
 #include "storage/collections.h"
 #include "storage/db_view.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

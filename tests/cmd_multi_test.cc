@@ -14,8 +14,8 @@
 #include "command_harness.h"
 #include "storage/key_codec.h"
 #include "storage/memory_storage.h"
-#include "txn_storage.h"
-#include "watch.h"
+#include "txn/txn_storage.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

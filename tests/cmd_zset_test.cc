@@ -21,7 +21,7 @@
 #include "resp/reply_reader.h"
 #include "resp_expect.h"
 #include "server_state.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 

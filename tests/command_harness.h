@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dispatch.h"
+#include "commands/dispatch.h"
 #include "server_state.h"
 #include "storage/memory_storage.h"
 #include "storage/storage.h"

@@ -1,6 +1,6 @@
 // DatabaseMap (SWAPDB's map) and SWAPDB through the command path.
 
-#include "database_map.h"
+#include "storage/database_map.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "command_harness.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

@@ -3,7 +3,7 @@
 // inside pipelines, commands that must commit the group first, and read-modify-write atomicity
 // across worker threads while both hold groups.
 
-#include "group_commit.h"
+#include "txn/group_commit.h"
 
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "command_harness.h"
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "storage/key_codec.h"
 #include "storage/memory_storage.h"
 #include "test_server.h"

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "config.h"
-#include "server.h"
+#include "net/server.h"
 
 namespace ringkv {
 

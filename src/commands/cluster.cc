@@ -4,11 +4,11 @@
 
 #include <cstdio>
 
-#include "command_table.h"
-#include "dispatch.h"
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
 #include "errors.h"
 #include "log.h"
-#include "router.h"
+#include "routing/router.h"
 #include "server_state.h"
 #include "storage/key_dump.h"
 #include "util.h"

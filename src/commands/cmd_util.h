@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "errors.h"
 #include "resp/writer.h"
 #include "server_state.h"

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "resp/writer.h"
 #include "server_state.h"

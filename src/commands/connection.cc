@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "errors.h"
 #include "server_state.h"
 #include "util.h"

@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
 #include "errors.h"
@@ -35,7 +35,7 @@
 #include "storage/db_view.h"
 #include "storage/storage.h"
 #include "util.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

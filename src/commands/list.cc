@@ -40,8 +40,8 @@
 #include <string_view>
 #include <vector>
 
-#include "blocking.h"
-#include "command_table.h"
+#include "txn/blocking.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
 #include "errors.h"

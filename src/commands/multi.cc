@@ -22,14 +22,14 @@
 #include <string>
 #include <vector>
 
-#include "cluster_state.h"
-#include "command_table.h"
-#include "dispatch.h"
+#include "routing/cluster_state.h"
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
 #include "errors.h"
 #include "server_state.h"
-#include "txn_storage.h"
+#include "txn/txn_storage.h"
 #include "util.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

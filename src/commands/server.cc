@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "errors.h"
 #include "log.h"
 #include "server_state.h"

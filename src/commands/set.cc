@@ -37,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
 #include "errors.h"

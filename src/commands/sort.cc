@@ -36,7 +36,7 @@
 #include <string_view>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
 #include "errors.h"

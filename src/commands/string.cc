@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "errors.h"
 #include "server_state.h"

@@ -42,8 +42,8 @@
 #include <utility>
 #include <vector>
 
-#include "blocking.h"
-#include "command_table.h"
+#include "txn/blocking.h"
+#include "commands/command_table.h"
 #include "commands/cmd_util.h"
 #include "commands/collection.h"
 #include "errors.h"

@@ -6,15 +6,15 @@
 // hidden and only pending writes are visible. Commit turns the pending states into one
 // storage::WriteBatch (one op per key, so op order does not matter).
 
-#include "txn_storage.h"
+#include "txn/txn_storage.h"
 
 #include <algorithm>
 
 #include "cluster/key_hash.h"
-#include "command_table.h"
-#include "dispatch.h"
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
 #include "storage/key_codec.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 

@@ -4,7 +4,7 @@
 // when the last one is in, merged by the command's rule and delivered in the client's protocol.
 // Sub-requests always ask peers for RESP2 (what the pool's connections speak).
 
-#include "router.h"
+#include "routing/router.h"
 
 #include "storage/key_dump.h"
 #include "storage/memory_storage.h"
@@ -13,14 +13,14 @@
 #include <chrono>
 #include <random>
 
-#include "blocking.h"
-#include "dispatch.h"
+#include "txn/blocking.h"
+#include "commands/dispatch.h"
 #include "errors.h"
 #include "log.h"
 #include "resp/reply_reader.h"
-#include "txn_storage.h"
+#include "txn/txn_storage.h"
 #include "util.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

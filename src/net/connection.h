@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "client_state.h"
+#include "net/client_state.h"
 #include "resp/parser.h"
 #include "resp/writer.h"
-#include "router.h"
+#include "routing/router.h"
 
 namespace ringkv {
 

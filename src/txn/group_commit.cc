@@ -1,13 +1,13 @@
 // GroupCommit: see group_commit.h for the invariants and why.
 
-#include "group_commit.h"
+#include "txn/group_commit.h"
 
 #include <algorithm>
 #include <iterator>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "log.h"
-#include "txn_storage.h"
+#include "txn/txn_storage.h"
 
 namespace ringkv {
 namespace {

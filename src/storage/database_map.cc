@@ -1,7 +1,7 @@
 // DatabaseMap: see database_map.h. The file holds 256 decimal numbers, the physical database of
 // logical 0, 1, ... 255, separated by spaces; it must be a permutation.
 
-#include "database_map.h"
+#include "storage/database_map.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // Server and Worker: process startup, listeners, worker loops and orderly shutdown.
 // See server.h for the threading model.
 
-#include "server.h"
+#include "net/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,11 +15,11 @@
 #include <cstring>
 #include <random>
 
-#include "connection.h"
+#include "net/connection.h"
 #include "errors.h"
 #include "log.h"
 #include "storage/rocks_storage.h"
-#include "watch.h"
+#include "txn/watch.h"
 
 namespace ringkv {
 namespace {

@@ -3,14 +3,14 @@
 // cluster, routing. Errors found here count as "rejected" in commandstats; errors a handler
 // returns count as "failed", as in Redis's INFO commandstats.
 
-#include "dispatch.h"
+#include "commands/dispatch.h"
 
 #include <chrono>
 
 #include "errors.h"
-#include "group_commit.h"
-#include "router.h"
-#include "txn_storage.h"
+#include "txn/group_commit.h"
+#include "routing/router.h"
+#include "txn/txn_storage.h"
 #include "util.h"
 
 namespace ringkv {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "blocking.h"
+#include "txn/blocking.h"
 
 namespace ringkv {
 

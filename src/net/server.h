@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "command_table.h"
+#include "commands/command_table.h"
 #include "config.h"
-#include "group_commit.h"
-#include "router.h"
+#include "txn/group_commit.h"
+#include "routing/router.h"
 #include "server_state.h"
 
 namespace ringkv {

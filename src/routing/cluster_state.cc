@@ -1,4 +1,4 @@
-#include "cluster_state.h"
+#include "routing/cluster_state.h"
 
 namespace ringkv {
 

@@ -48,7 +48,7 @@
 #include <string_view>
 #include <vector>
 
-#include "key_locks.h"
+#include "txn/key_locks.h"
 #include "status.h"
 #include "storage/storage.h"
 

@@ -1,6 +1,6 @@
 // BlockingRegistry and the handler-side helpers: see blocking.h for the protocol.
 
-#include "blocking.h"
+#include "txn/blocking.h"
 
 #include <algorithm>
 #include <cctype>

@@ -10,17 +10,17 @@
 // client-output-buffer-limit normal <hard> <soft> <secs> closes it; before AUTH more than 1024
 // pending reply bytes close it (CVE-2025-21605: unauthenticated clients cannot pile up output).
 
-#include "connection.h"
+#include "net/connection.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <chrono>
 
-#include "dispatch.h"
+#include "commands/dispatch.h"
 #include "errors.h"
 #include "log.h"
-#include "server.h"
+#include "net/server.h"
 
 namespace ringkv {
 namespace {

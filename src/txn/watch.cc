@@ -5,13 +5,13 @@
 // stripe (KeyLocks) -> Session::mu -> shard mutex, and sessions_mu_ -> Session::mu / shard mutex;
 // nothing takes a stripe or sessions_mu_ while holding a shard mutex or Session::mu.
 
-#include "watch.h"
+#include "txn/watch.h"
 
 #include <chrono>
 
 #include "cluster/key_hash.h"
 #include "storage/key_codec.h"
-#include "group_commit.h"
+#include "txn/group_commit.h"
 
 namespace ringkv {
 namespace {

@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "client_state.h"
+#include "net/client_state.h"
 #include "resp/writer.h"
 #include "server_state.h"
 #include "status.h"
