@@ -13,6 +13,9 @@ packages=(
   iproute2 procps                     # network namespaces for the protected-mode test
   clang libclang-rt-14-dev            # sanitizer and libFuzzer builds (scripts/test.sh under CI)
   nutcracker linux-perf bc            # scripts/bench.sh: twemproxy, profiles
+  etcd-server etcd-client             # elastic cluster: the ring kept in etcd (tests start their own)
+  golang-etcd-server-dev              # etcd's v3 .proto files, compiled at build time
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the etcd client
 )
 
 missing=()

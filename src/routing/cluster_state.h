@@ -41,6 +41,8 @@ struct ClusterState {
   static Status Build(const Config& config, std::unique_ptr<ClusterState>* out);
 
   int OwnerOf(std::string_view key) const { return ring.OwnerOfKey(key); }
+  // The ring ranges this node owns (sorted, merged): what it counts, lists and serves.
+  std::vector<cluster::Range> MyRanges() const { return ring.RangesOf(myself); }
 
   // The node whose keys the cursor continues (cursor 0 = the first node's start); -1 if the
   // cursor names no node. *position = where in that node's keys to resume.
